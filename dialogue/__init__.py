@@ -1,0 +1,1 @@
+"""GovGuide dialogue package."""

@@ -1,0 +1,1 @@
+"""GovGuide graph package."""
