@@ -220,13 +220,13 @@ def check_references(c: Corpus) -> list[CorpusProblem]:
             need(m.id, "forms", f, "form")
         for t in m.themes:
             need(m.id, "themes", t, "theme")
-        seen: set[tuple[str, str]] = set()
+        seen: set[str] = set()
         for req in m.materials:
             need(m.id, "materials", req.material, "material")
-            key = (req.material, repr(sorted(req.when.items())))
-            if key in seen:
-                bad(m.id, f"material {req.material!r} listed twice with the same conditions")
-            seen.add(key)
+            # One REQUIRES relationship per (matter, material): list a material once, with its conditions.
+            if req.material in seen:
+                bad(m.id, f"material {req.material!r} listed twice; list it once and put every condition in its `when`")
+            seen.add(req.material)
             for sid, values in req.when.items():
                 sit = situations.get(sid)
                 if sit is None:

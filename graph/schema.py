@@ -50,6 +50,8 @@ NODES: tuple[NodeSpec, ...] = (
     NodeSpec("FAQ", ("id", "question", "answer", "style", "source"), fulltext=("question",)),
     NodeSpec("Policy", ("id", "title", "doc_no", "issuer", "date", "excerpt", "url", "source"),
              fulltext=("title", "excerpt")),
+    # One node recording which corpus version the graph was last ingested from.
+    NodeSpec("Meta", ("id", "corpus_version", "ingested_at")),
 )
 
 LABELS: tuple[str, ...] = tuple(n.label for n in NODES)
