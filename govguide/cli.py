@@ -1,0 +1,199 @@
+"""The `govguide` command line: the only place (with the API app factory) that reads Settings."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from govguide.config import Settings
+
+app = typer.Typer(help="GovGuide: a grounded assistant for government service centres.", no_args_is_help=True)
+corpus_app = typer.Typer(help="Validate and import the curated corpus files.", no_args_is_help=True)
+graph_app = typer.Typer(help="Inspect, back up and restore the knowledge graph.", no_args_is_help=True)
+bench_app = typer.Typer(help="Benchmarks (they print their figures; --json for machine-readable output).",
+                        no_args_is_help=True)
+eval_app = typer.Typer(help="Evaluations on the eval/ datasets.", no_args_is_help=True)
+app.add_typer(corpus_app, name="corpus")
+app.add_typer(graph_app, name="graph")
+app.add_typer(bench_app, name="bench")
+app.add_typer(eval_app, name="eval")
+
+console = Console(stderr=True)
+JsonOpt = Annotated[bool, typer.Option("--json", help="Print the figures as one JSON object.")]
+
+
+def _settings() -> Settings:
+    return Settings()
+
+
+def _fail(message: str, code: int = 1) -> None:
+    console.print(f"[red]error:[/red] {message}")
+    raise typer.Exit(code)
+
+
+def _print_json(data: object) -> None:
+    sys.stdout.write(json.dumps(data, ensure_ascii=False, indent=2, default=str) + "\n")
+
+
+@app.command()
+def ingest(
+    corpus_dir: Annotated[Path | None, typer.Option("--corpus", help="Corpus directory (default: settings).")] = None,
+    batch_size: Annotated[int, typer.Option(help="Rows per UNWIND batch.")] = 500,
+) -> None:
+    """Validate the corpus and load it into the graph (idempotent, all-or-nothing)."""
+    from corpus.errors import CorpusValidationError
+    from corpus.ingest import ingest_corpus
+    from corpus.loader import load_corpus
+    from graph.errors import GraphError
+    from graph.factory import open_graph_store
+
+    settings = _settings()
+    root = corpus_dir or settings.corpus_dir
+    try:
+        corpus = load_corpus(root)
+    except CorpusValidationError as e:
+        _fail(f"corpus {root} is invalid; nothing was written.\n{e}")
+        return
+    try:
+        with open_graph_store(settings) as store, Progress(
+            TextColumn("{task.description}"), BarColumn(), TextColumn("{task.completed}/{task.total} steps"),
+            TimeElapsedColumn(), console=console,
+        ) as bar:
+            from corpus.ingest import corpus_rows
+
+            steps = corpus_rows(corpus)
+            task = bar.add_task("ingest", total=len(steps.nodes) + 1 + len(steps.rels))
+
+            def progress(desc: str, n: int) -> None:
+                bar.update(task, advance=1, description=f"{desc} ({n})")
+
+            report = ingest_corpus(store, corpus, batch_size=batch_size, progress=progress)
+            bar.update(task, completed=bar.tasks[0].total, description="done")
+    except GraphError as e:
+        _fail(f"graph error; the graph is unchanged: {e}")
+        return
+    table = Table(title=f"Ingested corpus {report.corpus_version} in {report.seconds:.2f} s")
+    table.add_column("kind")
+    table.add_column("name")
+    table.add_column("count", justify="right")
+    for label, n in report.nodes.items():
+        table.add_row("node", label, str(n))
+    for rel, n in report.relationships.items():
+        table.add_row("relationship", rel, str(n))
+    Console().print(table)
+    c = report.changes
+    typer.echo(f"changes: {c.nodes_created} nodes created, {c.nodes_deleted} deleted, "
+               f"{c.relationships_created} relationships created, {c.relationships_deleted} deleted")
+
+
+@corpus_app.command("validate")
+def corpus_validate(corpus_dir: Annotated[Path | None, typer.Argument(help="Corpus directory.")] = None) -> None:
+    """Check every corpus file against its schema and every cross-file reference."""
+    from corpus.errors import CorpusValidationError
+    from corpus.loader import load_corpus
+
+    root = corpus_dir or _settings().corpus_dir
+    try:
+        c = load_corpus(root)
+    except CorpusValidationError as e:
+        _fail(str(e))
+        return
+    typer.echo(f"ok: {len(c.matters)} matters, {len(c.materials)} materials, {len(c.situations)} situations, "
+               f"{len(c.forms)} forms, {len(c.bundles)} bundles, {len(c.faqs)} FAQs, {len(c.policies)} policies, "
+               f"{len(c.windows)} windows, {len(c.lobby.locations) if c.lobby else 0} locations; version {c.version}")
+
+
+@corpus_app.command("import-list")
+def corpus_import_list(
+    table: Annotated[Path, typer.Argument(help="实施清单 table (.csv or .xlsx).")],
+    write: Annotated[bool, typer.Option("--write", help="Write the records into the corpus directory.")] = False,
+    corpus_dir: Annotated[Path | None, typer.Option("--corpus")] = None,
+) -> None:
+    """Import a national implementation list (实施清单) table as corpus records."""
+    from corpus.errors import CorpusValidationError
+    from corpus.implementation_list import import_table, write_import
+    from corpus.loader import load_corpus
+
+    root = corpus_dir or _settings().corpus_dir
+    try:
+        result = import_table(table, load_corpus(root))
+    except CorpusValidationError as e:
+        _fail(f"nothing imported.\n{e}")
+        return
+    typer.echo(f"{len(result.matters)} matters, {len(result.materials)} new materials read from {table}")
+    if write:
+        for p in write_import(result, root, table.stem):
+            typer.echo(f"wrote {p}")
+        try:
+            load_corpus(root)
+        except CorpusValidationError as e:
+            _fail(f"the corpus no longer validates after the import:\n{e}")
+
+
+@graph_app.command("stats")
+def graph_stats(as_json: JsonOpt = False) -> None:
+    """Counts per node label and relationship type."""
+    from graph.factory import open_graph_store
+
+    with open_graph_store(_settings()) as store:
+        s = store.stats()
+    if as_json:
+        _print_json({"nodes": s.nodes, "relationships": s.relationships})
+        return
+    for kind, counts in (("nodes", s.nodes), ("relationships", s.relationships)):
+        typer.echo(f"{kind}:")
+        for k, v in sorted(counts.items()):
+            typer.echo(f"  {k:<14} {v:>7}")
+
+
+@graph_app.command("export")
+def graph_export(file: Annotated[Path, typer.Argument(help="Backup file (JSON Lines).")]) -> None:
+    """Back up the whole graph to a file."""
+    from graph.backup import export_graph
+    from graph.factory import open_graph_store
+
+    with open_graph_store(_settings()) as store:
+        n = export_graph(store, file)
+    typer.echo(f"exported to {file}: {n}")
+
+
+@graph_app.command("import")
+def graph_import(file: Annotated[Path, typer.Argument(help="Backup file written by `graph export`.")]) -> None:
+    """Restore the graph from a backup (replaces the current content, all-or-nothing)."""
+    from graph.backup import import_graph
+    from graph.errors import GraphError
+    from graph.factory import open_graph_store
+
+    if not file.exists():
+        _fail(f"{file} does not exist")
+    try:
+        with open_graph_store(_settings()) as store:
+            n = import_graph(store, file)
+    except GraphError as e:
+        _fail(f"restore failed; the graph is unchanged: {e}")
+        return
+    typer.echo(f"imported from {file}: {n}")
+
+
+@bench_app.command("graph")
+def bench_graph(
+    as_json: JsonOpt = False,
+    runs: Annotated[int, typer.Option(help="Matter-detail queries to time.")] = 1000,
+    scale: Annotated[int, typer.Option(help="Multiplier of the generated large catalogue.")] = 10,
+) -> None:
+    """Ingest time of the demo corpus and of a generated larger catalogue; matter-detail query p50/p95."""
+    from eval.bench_graph import format_report, run
+
+    result = run(_settings(), runs=runs, scale=scale)
+    _print_json(result) if as_json else typer.echo(format_report(result))
+
+
+def main() -> None:  # pragma: no cover
+    app()
