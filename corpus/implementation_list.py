@@ -172,7 +172,7 @@ def import_table(path: Path, corpus: Corpus) -> ImportResult:
                 raise ValueError(f"unknown 实施主体 {_get(row, 'department')!r} (not a department of this centre)")
             deptkey = dept.id.removeprefix("dept.")
             loc = _get(row, "location")
-            windows = re.findall(r"\b([A-Z]\d{2})\b", loc) or windows_by_dept.get(dept.id, [])[:1]
+            windows = re.findall(r"(?<![A-Za-z0-9])([A-Z]\d{2})(?![0-9])", loc) or windows_by_dept.get(dept.id, [])[:1]
             if not windows:
                 raise ValueError(f"no window for department {dept.id}; name one in 办理地点 (e.g. B01)")
             code = _get(row, "code")
