@@ -1,0 +1,47 @@
+"""Build the configured GraphStore: the settings' discriminated union is the registry."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from govguide.config import EmbeddedGraphSettings, Neo4jGraphSettings, Settings
+from graph.base import GraphStore
+
+
+def build_graph_store(settings: Settings) -> GraphStore:
+    """Connect to the configured backend.
+
+    The embedded branch starts the FalkorDB server under ``settings.data_dir / subdir`` or reuses the
+    one already running there (shared by every process using that directory).
+
+    Raises:
+        GraphUnavailable: the server cannot be started or reached.
+    """
+    match settings.graph:
+        case EmbeddedGraphSettings() as cfg:
+            from graph.falkor import FalkorDBGraphStore
+            from graph.falkor_server import FalkorServer
+
+            server = FalkorServer(settings.data_dir / cfg.subdir, start_timeout_s=cfg.start_timeout_s)
+            return FalkorDBGraphStore.from_server(server, cfg.graph_name)
+        case Neo4jGraphSettings() as cfg:
+            from graph.neo4j_store import Neo4jGraphStore
+
+            return Neo4jGraphStore(cfg.uri, cfg.user, cfg.password.get_secret_value(), database=cfg.database)
+        case _:  # pragma: no cover - pydantic rejects other backends before this
+            raise ValueError(f"unknown graph settings {settings.graph!r}")
+
+
+@contextmanager
+def open_graph_store(settings: Settings) -> Iterator[GraphStore]:
+    """``build_graph_store`` as a context manager that closes the connection on exit.
+
+    An embedded server started here keeps serving other users of the data directory until this
+    process exits (``FalkorServer`` stops servers it owns at exit).
+    """
+    store = build_graph_store(settings)
+    try:
+        yield store
+    finally:
+        store.close()
