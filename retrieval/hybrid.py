@@ -1,0 +1,255 @@
+"""The hybrid retriever: BM25 + vector + entity links, fused, judged in/out of scope, expanded to evidence.
+
+``search`` is a template method: rank documents per system -> matter rankings -> RRF -> out-of-scope
+probability -> graph expansion of the top matters. Every stage is a swappable object, so tests run it on a
+plain document list with a fake embedder, and the service wires it to the graph.
+"""
+
+from __future__ import annotations
+
+import time
+from collections import OrderedDict
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+import numpy as np
+from langchain_core.callbacks import CallbackManagerForRetrieverRun
+from langchain_core.documents import Document as LCDocument
+from langchain_core.retrievers import BaseRetriever
+from pydantic import ConfigDict
+
+from retrieval.base import Document, Embedder, EntityLink, Evidence, Hit, MatterHit, RetrievalResult, VectorIndex
+from retrieval.bm25 import BM25Index, tokenize
+from retrieval.fusion import FusionParams, matter_ranking, rrf
+from retrieval.linking import EntityLinker
+from retrieval.oos import OOSModel
+
+MAX_QUERY_CHARS = 256
+# Entities whose mention points at a group of matters (life events, bundles).
+GROUP_KINDS = ("theme", "bundle")
+
+
+class Expander(Protocol):
+    """Turns ranked matters into evidence (graph expansion)."""
+
+    def expand(self, hits: Sequence[MatterHit], matched: Mapping[str, list[Document]]) -> list[Evidence]:
+        ...
+
+
+@dataclass
+class RetrieverParams:
+    """Tunable knobs; ``fusion`` and ``oos`` come from the dev split (``retrieval/tuned.json``)."""
+
+    fusion: FusionParams = field(default_factory=FusionParams)
+    oos: OOSModel = field(default_factory=OOSModel)
+    candidates: int = 50
+    max_query_chars: int = MAX_QUERY_CHARS
+    cache_size: int = 2048
+
+
+@dataclass
+class SystemRun:
+    """What each system found for one query, before fusion (the eval scores each one alone)."""
+
+    rankings: dict[str, list[str]]
+    via: dict[str, dict[str, str]]
+    features: dict[str, float]
+    links: list[EntityLink]
+    timings_ms: dict[str, float]
+
+
+class HybridRetriever:
+    """Hybrid search over matters, FAQs and policies."""
+
+    def __init__(
+        self,
+        embedder: Embedder,
+        index: VectorIndex,
+        documents: Iterable[Document],
+        *,
+        linker: EntityLinker | None = None,
+        groups: Mapping[str, Sequence[str]] | None = None,
+        params: RetrieverParams | None = None,
+        expander: Expander | None = None,
+        bm25: BM25Index | None = None,
+    ) -> None:
+        self.embedder = embedder
+        self.index = index
+        self.docs: dict[str, Document] = {d.id: d for d in documents}
+        self.bm25 = bm25 if bm25 is not None else BM25Index()
+        if not len(self.bm25):
+            self.bm25.add(self.docs.values())
+        self.linker = linker or EntityLinker()
+        # theme/bundle id -> its matter ids
+        self.groups: dict[str, list[str]] = {k: list(v) for k, v in (groups or {}).items()}
+        self.params = params or RetrieverParams()
+        self.expander = expander
+        self._qcache: OrderedDict[str, np.ndarray] = OrderedDict()
+
+    # ---- incremental edits -----------------------------------------------------------------------
+    def upsert_documents(self, docs: Sequence[Document]) -> None:
+        """Add or replace documents: one embedding call, no rebuild; the next query sees them."""
+        if not docs:
+            return
+        self.index.upsert([d.id for d in docs], self.embedder.embed_passages([d.text for d in docs]))
+        self.bm25.add(docs)
+        self.docs.update({d.id: d for d in docs})
+
+    def remove_documents(self, doc_ids: Sequence[str]) -> int:
+        """Remove documents everywhere; returns how many existed."""
+        self.index.delete(doc_ids)
+        self.bm25.remove(doc_ids)
+        return sum(1 for d in doc_ids if self.docs.pop(d, None) is not None)
+
+    def forget_matter(self, matter_id: str) -> list[str]:
+        """Remove a matter, and drop it from FAQs/policies that mention it (those about nothing else go too)."""
+        removed = [matter_id] if matter_id in self.docs else []
+        changed: list[Document] = []
+        for d in list(self.docs.values()):
+            if d.id != matter_id and matter_id in d.matter_ids:
+                rest = tuple(m for m in d.matter_ids if m != matter_id)
+                if rest:
+                    changed.append(Document(d.id, d.kind, d.text, rest, d.title, d.source))
+                else:
+                    removed.append(d.id)
+        self.remove_documents(removed)
+        for d in changed:  # same text, same vector: only the mapping changes
+            self.docs[d.id] = d
+        self.bm25.add(changed)
+        for members in self.groups.values():
+            if matter_id in members:
+                members.remove(matter_id)
+        self.linker.remove("matter", matter_id)
+        return removed
+
+    # ---- search --------------------------------------------------------------------------------
+    def _embed_query(self, query: str) -> np.ndarray:
+        vec = self._qcache.get(query)
+        if vec is None:
+            vec = self.embedder.embed_queries([query])[0]
+            self._qcache[query] = vec
+            if len(self._qcache) > self.params.cache_size:
+                self._qcache.popitem(last=False)
+        else:
+            self._qcache.move_to_end(query)
+        return vec
+
+    def _hits(self, pairs: Iterable[tuple[str, float]]) -> list[Hit]:
+        out = []
+        for doc_id, score in pairs:
+            d = self.docs.get(doc_id)
+            if d is not None:  # an index entry without a document is a deleted record: never return it
+                out.append(Hit(doc_id, score, d.kind, d.matter_ids))
+        return out
+
+    def _link_ranking(self, links: Sequence[EntityLink]) -> list[str]:
+        scored: dict[str, float] = {}
+        for link in links:
+            if link.kind == "matter" and link.id in self.docs:
+                scored[link.id] = max(scored.get(link.id, 0.0), link.score)
+            elif link.kind in GROUP_KINDS:
+                for m in self.groups.get(link.id, []):
+                    if m in self.docs:
+                        scored[m] = max(scored.get(m, 0.0), 0.5 * link.score)
+        return [m for m, _ in sorted(scored.items(), key=lambda kv: (-kv[1], kv[0]))]
+
+    def run_systems(self, query: str) -> SystemRun:
+        """Rank matters with each system separately and compute the out-of-scope features."""
+        t0 = time.perf_counter()
+        vec = self._embed_query(query)
+        t1 = time.perf_counter()
+        vpairs = self.index.search(vec[None, :], self.params.candidates)[0]
+        vhits = self._hits(vpairs)
+        t2 = time.perf_counter()
+        bhits = self.bm25.search(query, self.params.candidates)
+        t3 = time.perf_counter()
+        links = self.linker.link(query)
+        t4 = time.perf_counter()
+        vrank, brank = matter_ranking(vhits), matter_ranking(bhits)
+        rankings = {"vector": [m for m, _, _ in vrank], "bm25": [m for m, _, _ in brank],
+                    "link": self._link_ranking(links)}
+        via = {"vector": {m: d for m, d, _ in vrank}, "bm25": {m: d for m, d, _ in brank},
+               "link": {}}
+        vscores = [s for _, s in vpairs]
+        q_words = {t for t in tokenize(query, chars=False)}
+        best_doc = bhits[0].doc_id if bhits else None
+        cover = (len(q_words & set(self.bm25._tf.get(best_doc, {}))) / len(q_words)) if q_words and best_doc else 0.0
+        features = {
+            "vec_top": vscores[0] if vscores else 0.0,
+            "vec_margin": (vscores[0] - vscores[min(9, len(vscores) - 1)]) if vscores else 0.0,
+            "bm25_top": float(np.log1p(bhits[0].score)) if bhits else 0.0,
+            "bm25_cover": cover,
+            "link_top": max((link.score for link in links), default=0.0),
+        }
+        timings = {"embed": (t1 - t0) * 1e3, "vector": (t2 - t1) * 1e3, "bm25": (t3 - t2) * 1e3,
+                   "link": (t4 - t3) * 1e3}
+        return SystemRun(rankings, via, features, links, timings)
+
+    def search(self, query: str, k: int = 5, *, expand: bool = True) -> RetrievalResult:
+        """Top-k matters for a citizen's question, with an out-of-scope verdict and (optionally) evidence.
+
+        Empty questions return no matters and ``out_of_scope=True``; questions longer than
+        ``params.max_query_chars`` are truncated (``notice`` says so). Never raises on odd input.
+        """
+        start = time.perf_counter()
+        text = " ".join((query or "").split())
+        if not text:
+            return RetrievalResult(query=query or "", matters=[], out_of_scope=True, confidence=0.0,
+                                   notice="empty query")
+        notice = ""
+        if len(text) > self.params.max_query_chars:
+            text = text[: self.params.max_query_chars]
+            notice = f"query truncated to {self.params.max_query_chars} characters"
+        run = self.run_systems(text)
+        fused = rrf(run.rankings, self.params.fusion)
+        run.features["fused_top"] = fused[0][1] if fused else 0.0
+        oos, confidence = self.params.oos.is_out_of_scope(run.features)
+        hits = []
+        for mid, score in fused[: max(k, 0)]:
+            via = {s: run.via[s][mid] for s in ("vector", "bm25") if mid in run.via[s]}
+            if mid in run.rankings["link"]:
+                via["link"] = mid
+            hits.append(MatterHit(mid, score, self.docs[mid].title if mid in self.docs else "", via))
+        result = RetrievalResult(query=query, matters=hits, out_of_scope=oos, confidence=confidence,
+                                 links=run.links, notice=notice, timings_ms=dict(run.timings_ms))
+        if expand and self.expander is not None and hits and not oos:
+            t = time.perf_counter()
+            matched = {h.matter_id: [self.docs[d] for d in dict.fromkeys(h.via.values()) if d in self.docs]
+                       for h in hits}
+            result.evidence = self.expander.expand(hits, matched)
+            result.timings_ms["expand"] = (time.perf_counter() - t) * 1e3
+        result.timings_ms["total"] = (time.perf_counter() - start) * 1e3
+        return result
+
+    def as_langchain(self, k: int = 5) -> HybridLangChainRetriever:
+        """This retriever as a LangChain ``BaseRetriever``."""
+        return HybridLangChainRetriever(retriever=self, k=k)
+
+
+class HybridLangChainRetriever(BaseRetriever):
+    """LangChain view: one ``Document`` per matter (empty list when out of scope)."""
+
+    model_config = ConfigDict(arbitrary_types_allowed=True)
+
+    retriever: Any
+    k: int = 5
+
+    def _get_relevant_documents(
+        self, query: str, *, run_manager: CallbackManagerForRetrieverRun
+    ) -> list[LCDocument]:
+        result: RetrievalResult = self.retriever.search(query, self.k)
+        if result.out_of_scope:
+            return []
+        evidence = {e.matter_id: e for e in result.evidence}
+        out = []
+        for hit in result.matters:
+            doc = self.retriever.docs.get(hit.matter_id)
+            ev = evidence.get(hit.matter_id)
+            out.append(LCDocument(
+                page_content=doc.text if doc else hit.name,
+                metadata={"matter_id": hit.matter_id, "name": hit.name, "score": hit.score, "via": hit.via,
+                          "confidence": result.confidence, "source": doc.source if doc else "",
+                          "citations": [c.__dict__ for c in ev.citations] if ev else []},
+            ))
+        return out
