@@ -73,8 +73,16 @@ class RobotEvent:
 
 
 EVENT_KINDS = (
-    "spoke", "nav_started", "progress", "arrived", "replanned", "canceled", "failed", "battery_low",
-    "docking", "docked",
+    "spoke",
+    "nav_started",
+    "progress",
+    "arrived",
+    "replanned",
+    "canceled",
+    "failed",
+    "battery_low",
+    "docking",
+    "docked",
 )
 
 Listener = Callable[[RobotEvent], None]
@@ -104,18 +112,15 @@ class RobotDriver(Protocol):
         """Go back to the charging dock."""
         ...
 
-    def status(self) -> NavStatus:
-        ...
+    def status(self) -> NavStatus: ...
 
     def wait(self, timeout: float | None = None) -> NavStatus:
         """Block until the current goal reaches a terminal state or ``timeout`` seconds pass."""
         ...
 
-    def subscribe(self, listener: Listener) -> None:
-        ...
+    def subscribe(self, listener: Listener) -> None: ...
 
-    def close(self) -> None:
-        ...
+    def close(self) -> None: ...
 
 
 # --- the dialogue side, as the robot sees it -------------------------------------------------------
@@ -135,12 +140,11 @@ class TurnReply(Protocol):
 class TurnHandler(Protocol):
     """One dialogue turn: ``dialogue.Engine`` satisfies this."""
 
-    def handle(self, session_id: str, utterance: str, channel: str) -> TurnReply:
-        ...
+    def handle(self, session_id: str, utterance: str, channel: str) -> TurnReply: ...
 
 
 def action_kind(action: Any) -> str:
-    """Name of a reply action: its ``kind`` attribute/key, else its class name (``NavigateTo``, ``HandOff``)."""
+    """Name of a reply action: its ``kind`` attribute/key, else its class name (``NavigateTo``)."""
     if isinstance(action, dict):
         return str(action.get("kind") or action.get("type") or "")
     return str(getattr(action, "kind", None) or type(action).__name__)

@@ -143,7 +143,9 @@ class BehaviourConfig:
 class Behaviour:
     """The state machine. ``location`` is where the robot believes it stands (for nearest-place choice)."""
 
-    def __init__(self, lobby: LobbyMap, config: BehaviourConfig | None = None, location: str | None = None) -> None:
+    def __init__(
+        self, lobby: LobbyMap, config: BehaviourConfig | None = None, location: str | None = None
+    ) -> None:
         self.lobby = lobby
         self.config = config or BehaviourConfig()
         self.state = State.IDLE
@@ -172,7 +174,11 @@ class Behaviour:
             case PersonDetected(now=now):
                 if self.state in (State.IDLE, State.RETURNING):
                     cmds: list[Command] = [Cancel()] if self.state == State.RETURNING else []
-                    cmds += [self._go(State.GREET, now), Say(self.config.greeting), self._go(State.LISTEN, now)]
+                    cmds += [
+                        self._go(State.GREET, now),
+                        Say(self.config.greeting),
+                        self._go(State.LISTEN, now),
+                    ]
                     return cmds
                 return []
             case Heard(text=text, now=now):
@@ -197,7 +203,9 @@ class Behaviour:
         if self.state == State.GUIDE:
             cmds.append(Cancel())
             target = self._guiding.label if self._guiding else "目的地"
-            cmds.append(Say(f"抱歉，我的电量不足，需要去充电了。{target}就在前面，您可以请工作人员带您过去。"))
+            cmds.append(
+                Say(f"抱歉，我的电量不足，需要去充电了。{target}就在前面，您可以请工作人员带您过去。")
+            )
         else:
             cmds.append(Say("我的电量不足，需要去充电了，请到咨询导办台咨询。"))
         self._guiding = None
@@ -235,8 +243,16 @@ class Behaviour:
             route = self.lobby.shortest_path(self.location, res.location.id) if self.location else None
             cmds.append(Say(f"请跟我来，我带您去{res.label}。"))
             if route is not None:
-                cmds.append(Show("route", {"target": res.label, "points": self.lobby.route_polyline(route),
-                                           "distance": round(route.distance, 1)}))
+                cmds.append(
+                    Show(
+                        "route",
+                        {
+                            "target": res.label,
+                            "points": self.lobby.route_polyline(route),
+                            "distance": round(route.distance, 1),
+                        },
+                    )
+                )
             return [*cmds, self._go(State.GUIDE, now), Navigate(goal, res.window)]
         if self.state != State.GUIDE:
             cmds.append(self._go(State.LISTEN, now))
@@ -264,7 +280,11 @@ class Behaviour:
             return self._return(now)
         if self.state == State.GUIDE and waited >= c.guide_timeout_s:
             self._guiding = None
-            return [Cancel(), Say("抱歉，这段路走得太久了，我先停下。请到咨询导办台咨询。"), *self._return(now)]
+            return [
+                Cancel(),
+                Say("抱歉，这段路走得太久了，我先停下。请到咨询导办台咨询。"),
+                *self._return(now),
+            ]
         return []
 
     def _return(self, now: float) -> list[Command]:

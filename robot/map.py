@@ -29,9 +29,17 @@ FLOOR_WORDS = {1: ("一楼", "1楼", "一层", "1层"), 2: ("二楼", "2楼", "�
 # Generic place words: when the query names a kind of place rather than one point, go to the nearest
 # point of that kind (on the floor asked for, if any).
 KIND_WORDS: dict[str, str] = {
-    "洗手间": "restroom", "厕所": "restroom", "卫生间": "restroom", "茅房": "restroom",
-    "取号机": "queue_machine", "排队机": "queue_machine", "叫号机": "queue_machine",
-    "电梯": "elevator", "楼梯": "stairs", "等候区": "waiting", "休息区": "waiting",
+    "洗手间": "restroom",
+    "厕所": "restroom",
+    "卫生间": "restroom",
+    "茅房": "restroom",
+    "取号机": "queue_machine",
+    "排队机": "queue_machine",
+    "叫号机": "queue_machine",
+    "电梯": "elevator",
+    "楼梯": "stairs",
+    "等候区": "waiting",
+    "休息区": "waiting",
 }
 
 
@@ -103,6 +111,7 @@ class LobbyMap:
     windows: dict[str, str] = field(default_factory=dict)  # window id -> location id
     matters: dict[str, MatterRef] = field(default_factory=dict)
     dock: str | None = None
+    edge_kinds: dict[frozenset[str], str] = field(default_factory=dict)  # "walk" | "elevator" | "stairs"
 
     # --- construction ---------------------------------------------------------------------------
 
@@ -110,14 +119,17 @@ class LobbyMap:
     def build(
         cls,
         points: Iterable[MapPoint],
-        edges: Iterable[tuple[str, str, float | None]],
+        edges: Iterable[tuple[str, str, float | None] | tuple[str, str, float | None, str]],
         windows: Mapping[str, str] | None = None,
         matters: Iterable[MatterRef] = (),
     ) -> LobbyMap:
         """Build and check a map; an edge without distance gets the straight-line distance."""
         pts = {p.id: p for p in points}
         adj: dict[str, dict[str, float]] = {pid: {} for pid in pts}
-        for a, b, dist in edges:
+        kinds: dict[frozenset[str], str] = {}
+        for edge in edges:
+            a, b, dist = edge[0], edge[1], edge[2]
+            kinds[frozenset((a, b))] = edge[3] if len(edge) > 3 else "walk"  # type: ignore[misc]
             if a not in pts or b not in pts:
                 raise MapError(f"edge {a} -> {b} names an unknown location")
             d = dist if dist else math.dist((pts[a].x, pts[a].y), (pts[b].x, pts[b].y))
@@ -127,18 +139,35 @@ class LobbyMap:
             if loc not in pts:
                 raise MapError(f"window {wid} stands at unknown location {loc}")
         docks = [p.id for p in pts.values() if p.kind == "dock"]
-        return cls(points=pts, edges=adj, windows=wins, matters={m.id: m for m in matters},
-                   dock=docks[0] if docks else None)
+        return cls(
+            points=pts,
+            edges=adj,
+            windows=wins,
+            matters={m.id: m for m in matters},
+            dock=docks[0] if docks else None,
+            edge_kinds=kinds,
+        )
 
     @classmethod
-    def from_records(cls, locations: Sequence[Any], edges: Sequence[Any], windows: Sequence[Any] = (),
-                     matters: Sequence[Any] = ()) -> LobbyMap:
+    def from_records(
+        cls,
+        locations: Sequence[Any],
+        edges: Sequence[Any],
+        windows: Sequence[Any] = (),
+        matters: Sequence[Any] = (),
+    ) -> LobbyMap:
         """From corpus model objects (``corpus.models.Location``, ``Edge``, ``Window``, ``Matter``)."""
         return cls.build(
-            (MapPoint(loc.id, loc.name, loc.kind, loc.floor, loc.x, loc.y, tuple(loc.aliases)) for loc in locations),
-            ((e.a, e.b, e.distance) for e in edges),
+            (
+                MapPoint(loc.id, loc.name, loc.kind, loc.floor, loc.x, loc.y, tuple(loc.aliases))
+                for loc in locations
+            ),
+            ((e.a, e.b, e.distance, e.kind) for e in edges),
             {w.id: w.location for w in windows},
-            (MatterRef(m.id, m.name, tuple(m.windows), tuple(m.aliases) + tuple(m.colloquial)) for m in matters),
+            (
+                MatterRef(m.id, m.name, tuple(m.windows), tuple(m.aliases) + tuple(m.colloquial))
+                for m in matters
+            ),
         )
 
     @classmethod
@@ -150,7 +179,7 @@ class LobbyMap:
 
     @classmethod
     def from_lobby_files(cls, corpus_dir: Path, matters: Iterable[MatterRef] = ()) -> LobbyMap:
-        """From ``lobby.yaml`` + ``windows.yaml`` alone (validated with the corpus models), plus given matters.
+        """From ``lobby.yaml`` + ``windows.yaml`` alone (validated by the corpus models) plus given matters.
 
         Useful when the rest of the catalogue is not needed (simulation, map checks).
         """
@@ -158,7 +187,9 @@ class LobbyMap:
         from corpus.models import Window
 
         lobby = LobbyRecord.model_validate(yaml.safe_load((corpus_dir / "lobby.yaml").read_text("utf-8")))
-        windows = [Window.model_validate(w) for w in yaml.safe_load((corpus_dir / "windows.yaml").read_text("utf-8"))]
+        windows = [
+            Window.model_validate(w) for w in yaml.safe_load((corpus_dir / "windows.yaml").read_text("utf-8"))
+        ]
         built = cls.from_records(lobby.locations, lobby.edges, windows)
         built.matters = {m.id: m for m in matters}
         return built
@@ -166,25 +197,34 @@ class LobbyMap:
     @classmethod
     def from_graph(cls, store: Any) -> LobbyMap:
         """From a ``graph.base.GraphStore`` holding the ingested corpus (the production path)."""
-        locs = store.query(
-            "MATCH (l:Location) RETURN l.id AS id, l.name AS name, l.kind AS kind, l.floor AS floor, "
-            "l.x AS x, l.y AS y, l.aliases AS aliases"
-        )
-        rels = store.query(
-            "MATCH (a:Location)-[r:ADJACENT]->(b:Location) RETURN a.id AS a, b.id AS b, r.distance AS distance"
-        )
-        wins = store.query("MATCH (w:Window)-[:LOCATED_AT]->(l:Location) RETURN w.id AS window, l.id AS location")
-        mats = store.query(
-            "MATCH (m:Matter)-[:SERVED_AT]->(w:Window) RETURN m.id AS id, m.name AS name, m.aliases AS aliases, "
-            "m.colloquial AS colloquial, collect(w.id) AS windows"
-        )
+        from graph import queries
+
+        lobby = queries.lobby_graph(store)
+        window_ids = [e.id for e in queries.entity_names(store) if e.label == "Window"]
+        windows: dict[str, str] = {}
+        for wid in window_ids:
+            info = queries.window_location(store, wid)
+            if info is not None and info.location is not None:
+                windows[wid] = info.location.id
         return cls.build(
-            (MapPoint(r["id"], r["name"], r["kind"], int(r["floor"]), float(r["x"]), float(r["y"]),
-                      tuple(r.get("aliases") or ())) for r in locs),
-            ((r["a"], r["b"], r.get("distance")) for r in rels),
-            {r["window"]: r["location"] for r in wins},
-            (MatterRef(r["id"], r["name"], tuple(sorted(r["windows"])),
-                       tuple(r.get("aliases") or ()) + tuple(r.get("colloquial") or ())) for r in mats),
+            (
+                MapPoint(
+                    loc.id,
+                    loc.name,
+                    loc.kind,
+                    int(loc.floor or 1),
+                    float(loc.x or 0.0),
+                    float(loc.y or 0.0),
+                    tuple(loc.aliases),
+                )
+                for loc in lobby.locations
+            ),
+            ((e.from_id, e.to_id, e.distance, e.kind) for e in lobby.edges),
+            windows,
+            (
+                MatterRef(m.id, m.name, tuple(sorted(m.window_ids)), tuple(m.aliases) + tuple(m.colloquial))
+                for m in queries.list_matters(store)
+            ),
         )
 
     # --- geometry -------------------------------------------------------------------------------
@@ -200,8 +240,22 @@ class LobbyMap:
         same_floor = [p for p in self.points.values() if p.floor == pose.floor] or list(self.points.values())
         return min(same_floor, key=lambda p: math.dist((p.x, p.y), (pose.x, pose.y))).id
 
-    def shortest_path(self, start: str, goal: str, blocked: Iterable[frozenset[str]] = ()) -> Route:
-        """Dijkstra over walkable edges, skipping ``blocked`` edges (each a frozenset of two ids)."""
+    def shortest_path(
+        self,
+        start: str,
+        goal: str,
+        blocked: Iterable[frozenset[str]] = (),
+        avoid: Iterable[str] = ("stairs",),
+    ) -> Route:
+        """Dijkstra over walkable edges.
+
+        Args:
+            start: location id.
+            goal: location id.
+            blocked: edges to skip, each a frozenset of two location ids.
+            avoid: edge kinds to skip; a wheeled robot cannot take stairs (pass ``()`` for people).
+        """
+        avoided = set(avoid)
         self.point(start)
         self.point(goal)
         closed = set(blocked)
@@ -215,7 +269,8 @@ class LobbyMap:
             if d > dist.get(node, math.inf):
                 continue
             for nxt, w in self.edges[node].items():
-                if frozenset((node, nxt)) in closed:
+                key = frozenset((node, nxt))
+                if key in closed or self.edge_kinds.get(key, "walk") in avoided:
                     continue
                 nd = d + w
                 if nd < dist.get(nxt, math.inf):
@@ -230,7 +285,10 @@ class LobbyMap:
 
     def route_polyline(self, route: Route) -> list[dict[str, float]]:
         """The route as points for the head display's map."""
-        return [{"x": self.points[p].x, "y": self.points[p].y, "floor": self.points[p].floor} for p in route.points]
+        return [
+            {"x": self.points[p].x, "y": self.points[p].y, "floor": self.points[p].floor}
+            for p in route.points
+        ]
 
     # --- target resolution ----------------------------------------------------------------------
 
@@ -295,7 +353,9 @@ class LobbyMap:
         kind = next((k for w, k in KIND_WORDS.items() if w in name), None)
         if kind:
             floor = self._floor_in(q)
-            candidates = [p for p in self.points.values() if p.kind == kind and (floor is None or p.floor == floor)]
+            candidates = [
+                p for p in self.points.values() if p.kind == kind and (floor is None or p.floor == floor)
+            ]
             if candidates and (floor is not None or near):
                 best = min(candidates, key=lambda p: self._distance_or_inf(near, p.id) if near else p.floor)
                 return Resolved(best, best.name, "kind")

@@ -154,8 +154,9 @@ class Ros2Driver:
                 self._action.cancel_goal(self._goal_id)  # Nav2 would preempt; be explicit
             self._done.clear()
             self._docking = docking
-            self._status = NavStatus(NavState.NAVIGATING, goal, self._status.pose, self._status.location,
-                                     self._status.battery)
+            self._status = NavStatus(
+                NavState.NAVIGATING, goal, self._status.pose, self._status.location, self._status.battery
+            )
             if self.mode == "action":
                 gid = self._action.send_goal(
                     self._roslibpy.Goal({"pose": pose_stamped(goal.pose), "behavior_tree": ""}),
@@ -196,7 +197,9 @@ class Ros2Driver:
             elif code == STATUS_CANCELED:
                 self._finish(NavState.CANCELED, "已停止")
             else:
-                self._finish(NavState.FAILED, f"导航失败（状态 {code}），去{goal.label or goal.point}的路走不通")
+                self._finish(
+                    NavState.FAILED, f"导航失败（状态 {code}），去{goal.label or goal.point}的路走不通"
+                )
 
     def _on_error(self, goal: NavGoal, err: Any) -> None:
         with self._lock:

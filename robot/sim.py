@@ -135,9 +135,15 @@ class SimulatedRobot:
     def status(self) -> NavStatus:
         with self._lock:
             self.poll()
-            return NavStatus(state=self._state, goal=self._goal, pose=self.pose(), location=self.location,
-                             battery=round(self.battery, 4), distance_remaining=self._remaining(),
-                             message=self._message)
+            return NavStatus(
+                state=self._state,
+                goal=self._goal,
+                pose=self.pose(),
+                location=self.location,
+                battery=round(self.battery, 4),
+                distance_remaining=self._remaining(),
+                message=self._message,
+            )
 
     def wait(self, timeout: float | None = None) -> NavStatus:
         deadline = None if timeout is None else self.clock.now() + timeout
@@ -169,7 +175,9 @@ class SimulatedRobot:
             a, b, length = self._trip.legs[0]
             pa, pb = self.lobby.point(a), self.lobby.point(b)
             f = min(1.0, self._trip.progress / length) if length else 1.0
-            return Pose(pa.x + (pb.x - pa.x) * f, pa.y + (pb.y - pa.y) * f, floor=pb.floor if f > 0.5 else pa.floor)
+            return Pose(
+                pa.x + (pb.x - pa.x) * f, pa.y + (pb.y - pa.y) * f, floor=pb.floor if f > 0.5 else pa.floor
+            )
         return self.lobby.point(self.location).pose
 
     def poll(self) -> None:
@@ -208,8 +216,13 @@ class SimulatedRobot:
         legs += [(a, b, self.lobby.edges[a][b]) for a, b in zip(route.points, route.points[1:], strict=False)]
         self._trip = _Trip(goal, legs, progress, docking)
         self._state = NavState.NAVIGATING
-        self._emit("nav_started", point=goal.point, label=goal.label, route=list(route.points),
-                   distance=round(route.distance, 2))
+        self._emit(
+            "nav_started",
+            point=goal.point,
+            label=goal.label,
+            route=list(route.points),
+            distance=round(route.distance, 2),
+        )
         if not legs:
             self._arrive()
 
@@ -247,7 +260,9 @@ class SimulatedRobot:
             label = trip.goal.label or trip.goal.point
             self._finish(NavState.FAILED, f"前方通道被挡住了，去{label}的路走不通，请您稍候或找工作人员帮忙")
             return False
-        trip.legs = [(x, y, self.lobby.edges[x][y]) for x, y in zip(route.points, route.points[1:], strict=False)]
+        trip.legs = [
+            (x, y, self.lobby.edges[x][y]) for x, y in zip(route.points, route.points[1:], strict=False)
+        ]
         self._emit("replanned", blocked=[a, b], route=list(route.points), distance=round(route.distance, 2))
         return True
 
@@ -287,4 +302,3 @@ def goal_for(lobby: LobbyMap, point: str) -> NavGoal:
     """A NavGoal for a lobby location id."""
     p = lobby.point(point)
     return NavGoal(p.id, p.pose, p.name)
-

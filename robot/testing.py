@@ -123,13 +123,30 @@ class FakeRosbridge:
                 break
             if msg.get("feedback", True):
                 remaining = round(10.0 * (steps - i) / steps, 3)
-                await ws.send(json.dumps({
-                    "op": "action_feedback", "id": gid, "action": action,
-                    "values": {"current_pose": {"header": {"frame_id": "map"}, "pose": {
-                        "position": {"x": target["x"] - remaining, "y": target["y"], "z": 0.0},
-                        "orientation": {"x": 0, "y": 0, "z": 0, "w": 1}}},
-                        "distance_remaining": remaining, "number_of_recoveries": 0},
-                }))
+                await ws.send(
+                    json.dumps(
+                        {
+                            "op": "action_feedback",
+                            "id": gid,
+                            "action": action,
+                            "values": {
+                                "current_pose": {
+                                    "header": {"frame_id": "map"},
+                                    "pose": {
+                                        "position": {
+                                            "x": target["x"] - remaining,
+                                            "y": target["y"],
+                                            "z": 0.0,
+                                        },
+                                        "orientation": {"x": 0, "y": 0, "z": 0, "w": 1},
+                                    },
+                                },
+                                "distance_remaining": remaining,
+                                "number_of_recoveries": 0,
+                            },
+                        }
+                    )
+                )
             try:
                 await asyncio.wait_for(cancel.wait(), self.step_s)
             except TimeoutError:
@@ -137,9 +154,18 @@ class FakeRosbridge:
         while self.outcome == "hold" and not cancel.is_set():
             await cancel.wait()
         status = 5 if cancel.is_set() else (4 if self.outcome == "succeed" else 6)
-        await ws.send(json.dumps({"op": "action_result", "id": gid, "action": action,
-                                  "values": {"error_code": 0 if status == 4 else 203, "error_msg": ""},
-                                  "status": status, "result": True}))
+        await ws.send(
+            json.dumps(
+                {
+                    "op": "action_result",
+                    "id": gid,
+                    "action": action,
+                    "values": {"error_code": 0 if status == 4 else 203, "error_msg": ""},
+                    "status": status,
+                    "result": True,
+                }
+            )
+        )
 
 
 # --- dialogue fake ------------------------------------------------------------------------------------
