@@ -1,0 +1,313 @@
+"""Chat-while-doing form filling (边聊边办).
+
+The form schema is the corpus/graph ``Form`` (ordered ``FormField`` with type, required, validator
+settings, profile and e-licence keys). One free utterance can fill several slots; values prefilled from
+the profile and e-licences wait in ``pending`` until the citizen confirms them; "不对，电话是…" corrects;
+every value goes through ``dialogue.validators``. The state is a plain pydantic model so the engine can
+persist it as a draft and resume after a restart.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from typing import Any
+
+from pydantic import BaseModel, Field
+
+from corpus.models import Form, FormField
+from dialogue.base import MatterFacts
+from dialogue.errors import FieldValidationError
+from dialogue.guide import known_answers
+from dialogue.privacy import mask_text
+from dialogue.validators import validate_field
+
+_ID_RE = re.compile(r"(?<![\dA-Za-z])(\d{6}\s?\d{4}\s?\d{4}\s?\d{3}[\dXx])(?![\dA-Za-z])")
+_EMAIL_RE = re.compile(r"[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}")
+_PHONE_RE = re.compile(r"(?<!\d)(?:\+?86[\s-]?)?(1[3-9]\d[\s-]?\d{4}[\s-]?\d{4}|0\d{2,3}-\d{7,8})(?!\d)")
+_DATE_RE = re.compile(
+    r"\d{4}\s*[-/.年]\s*\d{1,2}\s*[-/.月]\s*\d{1,2}\s*[日号]?|(?<!\d)\d{8}(?!\d)"
+    r"|[〇零○一二三四五六七八九]{4}年[一二三四五六七八九十]{1,3}月[一二三四五六七八九十]{1,3}[日号]"
+    r"|今天|明天|后天|昨天"
+)
+_NAME_RE = re.compile(r"(?:我叫|我是|名字叫|名字是|姓名是|姓名|名叫|(?<![称名字号])叫)[:：]?\s*([\u4e00-\u9fa5·]{2,5})")
+_NAME_STOP = re.compile(r"(身份|电话|手机|住|地址|今年|性别|联系|号码|出生|邮箱|的|，)")
+_NOT_NAMES = ("本人", "自己", "代办", "他人", "帮", "来", "想", "要", "外地", "本地", "本县", "个人", "第一")
+_CLAUSE_SPLIT = re.compile(r"[，,。；;！!？?\n]+")
+_CONNECTOR = re.compile(r"^(?:的|是|为|叫|在|写|填|改成|改为|应该是|：|:|\s)+")
+_YES = ("对", "是的", "确认", "没错", "没问题", "正确", "好的", "可以", "嗯", "行", "都对")
+_NO = ("不对", "不是", "错了", "有误", "不正确", "错")
+_SUBMIT = ("提交", "确认提交", "可以提交", "提交吧", "就这样提交")
+
+# Words a citizen uses for each field type, besides the field label.
+_TYPE_WORDS: dict[str, tuple[str, ...]] = {
+    "phone": ("电话", "手机", "手机号", "联系方式"),
+    "id_number": ("身份证", "身份证号"),
+    "address": ("地址", "住址", "住在", "家住"),
+    "email": ("邮箱", "电子邮箱", "邮件"),
+}
+_LABEL_PREFIXES = ("经营者", "申请人", "联系", "通讯", "电子")
+
+
+class FormState(BaseModel):
+    """Where a form stands; persisted as a draft after every turn."""
+
+    form_id: str
+    matter_id: str
+    values: dict[str, str] = Field(default_factory=dict)
+    pending: dict[str, str] = Field(default_factory=dict)  # prefilled, awaiting confirmation
+    sources: dict[str, str] = Field(default_factory=dict)  # field -> profile | elicense | citizen
+    asking: str | None = None
+    typed: list[str] = Field(default_factory=list)  # fields whose value the citizen said or typed
+    turns: int = 0
+    receipt_no: str | None = None
+
+
+class FormTurn(BaseModel):
+    text: str
+    state: FormState
+    filled: list[str] = Field(default_factory=list)
+    errors: list[str] = Field(default_factory=list)
+    complete: bool = False
+    submit_requested: bool = False
+
+
+def field_keywords(field: FormField) -> list[str]:
+    """Words that announce this field in free speech (label, label without prefixes, type words)."""
+    words = [field.label]
+    for p in _LABEL_PREFIXES:
+        if field.label.startswith(p) and len(field.label) > len(p) + 1:
+            words.append(field.label[len(p):])
+    if field.label.endswith("日期") and len(field.label) > 2:
+        words.append(field.label[:-2])
+    if field.label.endswith("号码"):
+        words.append(field.label[:-2])
+    if field.label.endswith("名称"):
+        words.extend(("名称", "店名", "字号"))
+    words.extend(_TYPE_WORDS.get(field.type, ()))
+    return sorted(set(words), key=len, reverse=True)
+
+
+def start_form(form: Form, matter_id: str, profile: dict[str, Any],
+               elicenses: dict[str, dict[str, Any]]) -> FormState:
+    """A new draft with values prefilled (pending confirmation) from e-licences, then the profile."""
+    state = FormState(form_id=form.id, matter_id=matter_id)
+    for f in form.fields:
+        value: Any = None
+        source = ""
+        if f.elicense_key:
+            lic_type, _, key = f.elicense_key.partition(".")
+            value, source = elicenses.get(lic_type, {}).get(key), "elicense"
+        if value in (None, "") and f.profile_key:
+            value, source = profile.get(f.profile_key), "profile"
+        if value not in (None, ""):
+            try:
+                state.pending[f.id] = validate_field(f, str(value))
+                state.sources[f.id] = source
+            except FieldValidationError:
+                pass  # a stale profile value is simply asked again
+    return state
+
+
+def _clauses(text: str) -> list[str]:
+    return [c.strip() for c in _CLAUSE_SPLIT.split(text) if c.strip()]
+
+
+def extract_slots(form: Form, text: str, asking: str | None = None) -> dict[str, str]:
+    """Raw values for as many fields as the utterance mentions (validated later)."""
+    fields = {f.id: f for f in form.fields}
+    out: dict[str, str] = {}
+    rest = text
+
+    def first_of(kind: str) -> list[FormField]:
+        return [f for f in form.fields if f.type == kind]
+
+    for kind, pattern in (("id_number", _ID_RE), ("email", _EMAIL_RE), ("phone", _PHONE_RE)):
+        targets = first_of(kind)
+        for m in pattern.finditer(rest):
+            if targets:
+                out.setdefault(targets[0].id, m.group(0))
+        rest = pattern.sub("，", rest)
+    # Dates: assigned by a nearby keyword, else to the asked / single date field.
+    date_fields = first_of("date")
+    for clause in _clauses(rest):
+        for m in _DATE_RE.finditer(clause):
+            target = next((f for f in date_fields
+                           if any(k in clause for k in field_keywords(f) if k not in ("日期",))), None)
+            if target is None and asking in {f.id for f in date_fields}:
+                target = fields[asking]
+            if target is None and len(date_fields) == 1:
+                target = date_fields[0]
+            if target is not None:
+                out.setdefault(target.id, m.group(0))
+    rest = _DATE_RE.sub("，", rest)
+    # Name by "我叫…" patterns.
+    name_field = next((f for f in form.fields if f.id == "name" or f.label.endswith("姓名")), None)
+    if name_field is not None:
+        m = _NAME_RE.search(rest)
+        if m:
+            name = _NAME_STOP.split(m.group(1))[0]
+            if len(name) >= 2 and not name.startswith(_NOT_NAMES):
+                out.setdefault(name_field.id, name)
+    # "<label>是<value>" clauses for the other fields.
+    for clause in _clauses(rest):
+        for f in form.fields:
+            if f.id in out or f.type in ("id_number", "email", "phone", "date"):
+                continue
+            kw = next((k for k in field_keywords(f) if k in clause), None)
+            if kw is None:
+                continue
+            value = _CONNECTOR.sub("", clause.split(kw, 1)[1])
+            if value and not _is(value, _NO + _YES):
+                out[f.id] = value
+    # Enum options said without their label ("补领", "男性").
+    for f in form.fields:
+        if f.type != "enum" or f.id in out:
+            continue
+        hits = [o for o in f.options if o in text and (len(o) > 1 or _single_char_ok(o, text, f))]
+        if hits:
+            out[f.id] = max(hits, key=len)
+    # Address said plainly ("住在…" handled above; "在城南街道…" when asked).
+    if asking and asking not in out and asking in fields:
+        plain = _CONNECTOR.sub("", text.strip())
+        words = "|".join(map(re.escape, field_keywords(fields[asking])))
+        plain = re.sub(rf"^(?:我的|我)?(?:{words})", "", plain)
+        plain = _CONNECTOR.sub("", plain).strip("。，, ")
+        if plain and not out:
+            out[asking] = plain
+    return out
+
+
+def _single_char_ok(option: str, text: str, f: FormField) -> bool:
+    """One-character options (男/女) only count with their label or as the whole answer."""
+    clauses = _clauses(text)
+    return any(c in (option, f"{option}的", f"{option}性") for c in clauses) or any(k in text for k in field_keywords(f)) \
+        or f"{option}性" in text
+
+
+def _is(text: str, words: tuple[str, ...]) -> bool:
+    t = text.strip("。，,！! ")
+    return any(t.startswith(w) for w in words)
+
+
+def required_missing(form: Form, state: FormState) -> list[FormField]:
+    return [f for f in form.fields if f.required and f.id not in state.values]
+
+
+def describe_values(form: Form, values: dict[str, str], masked: bool) -> str:
+    labels = {f.id: f.label for f in form.fields}
+    parts = [f"{labels[k]}{mask_text(v) if masked else v}" for k, v in values.items() if k in labels]
+    return "，".join(parts)
+
+
+def handle_form_utterance(form: Form, state: FormState, text: str,
+                          today: dt.date | None = None) -> FormTurn:
+    """Apply one citizen utterance to the form: confirm/correct prefilled values, fill slots, validate."""
+    state = state.model_copy(deep=True)
+    state.turns += 1
+    negative = _is(text, _NO) or any(w in text for w in ("不对", "错了", "有误", "不正确"))
+    affirmative = not negative and _is(text, _YES)
+    submit = any(w in text for w in _SUBMIT) and not negative
+    raw = extract_slots(form, text, None if (affirmative or negative or submit) else state.asking)
+    fields = {f.id: f for f in form.fields}
+    filled: list[str] = []
+    errors: list[str] = []
+    for fid, value in raw.items():
+        try:
+            state.values[fid] = validate_field(fields[fid], value, today)
+        except FieldValidationError as e:
+            errors.append(e.message)
+            state.asking = fid
+            continue
+        state.pending.pop(fid, None)
+        state.sources[fid] = "citizen"
+        if fid not in state.typed:
+            state.typed.append(fid)
+        filled.append(fid)
+    if state.pending and affirmative:
+        state.values.update(state.pending)
+        filled.extend(state.pending)
+        state.pending = {}
+    elif state.pending and negative and not raw:
+        # "地址不对" drops that prefilled value so it is asked; a bare "不对" asks which one.
+        named = [f.id for f in form.fields if f.id in state.pending
+                 and any(k in text for k in field_keywords(f))]
+        for fid in named:
+            state.pending.pop(fid)
+        if named:
+            state.asking = named[0]
+        else:
+            return FormTurn(text="请问哪一项不对？您可以直接说正确的内容，例如“电话是13800000000”。",
+                            state=state)
+    return _prompt(form, state, filled, errors, submit)
+
+
+def _prompt(form: Form, state: FormState, filled: list[str], errors: list[str], submit: bool) -> FormTurn:
+    labels = {f.id: f.label for f in form.fields}
+    done = [labels[f] for f in filled]
+    head = f"已记录{'、'.join(done)}。" if done else ""
+    if errors:
+        return FormTurn(text=head + " ".join(errors), state=state, filled=filled, errors=errors)
+    if state.pending:
+        return FormTurn(
+            text=head + f"我从您的档案和电子证照中预填了：{describe_values(form, state.pending, masked=True)}。"
+                        "这些信息对吗？对的话请说“对”，不对请直接说正确的内容。",
+            state=state, filled=filled)
+    missing = required_missing(form, state)
+    if missing:
+        nxt = missing[0]
+        state.asking = nxt.id
+        options = f"（可选：{'、'.join(nxt.options)}）" if nxt.options else ""
+        hint = f"（{nxt.help}）" if nxt.help else ""
+        return FormTurn(text=f"{head}请告诉我{nxt.label}{options}{hint}。", state=state, filled=filled)
+    state.asking = None
+    if submit:
+        return FormTurn(text=head, state=state, filled=filled, complete=True, submit_requested=True)
+    return FormTurn(
+        text=f"{head}{form.name}已填好：{describe_values(form, state.values, masked=True)}。"
+             "确认无误请说“提交”，需要修改请直接说，例如“电话改成…”。",
+        state=state, filled=filled, complete=True)
+
+
+def opening_prompt(form: Form, state: FormState) -> FormTurn:
+    """The first message after starting a form (shows prefilled values or asks the first field)."""
+    return _prompt(form, state, [], [], submit=False)
+
+
+def form_card_data(form: Form, state: FormState) -> dict[str, Any]:
+    """Field-by-field state for the form card (values shown to their owner on screen)."""
+    return {
+        "form_id": form.id, "matter_id": state.matter_id, "receipt_no": state.receipt_no,
+        "fields": [{"id": f.id, "label": f.label, "type": f.type, "required": f.required,
+                    "value": state.values.get(f.id, state.pending.get(f.id)),
+                    "status": "filled" if f.id in state.values else
+                    "pending" if f.id in state.pending else "empty",
+                    "source": state.sources.get(f.id)} for f in form.fields],
+    }
+
+
+def materials_to_bring(facts: MatterFacts, answers: dict[str, str], profile: dict[str, Any],
+                       elicenses: dict[str, dict[str, Any]]) -> list[str]:
+    """What the citizen must still bring after submitting online.
+
+    The filled form replaces the application form, and an e-licence on file replaces its paper document
+    where the matter accepts e-licences; materials whose situation is still unknown are listed "如适用".
+    """
+    known = known_answers(facts, answers, profile)
+    out = []
+    for r in facts.materials:
+        if r.material_id == "mat.application_form":
+            continue
+        if r.elicense and r.elicense_type and r.elicense_type in elicenses:
+            continue
+        holds = None
+        undecided = False
+        for sid, values in r.when.items():
+            if sid not in known:
+                undecided = True
+            elif known[sid] not in values:
+                holds = False
+        if holds is False:
+            continue
+        out.append(f"{r.name}（如适用）" if undecided else r.name)
+    return out
