@@ -30,7 +30,9 @@ _DATE_RE = re.compile(
     r"|[〇零○一二三四五六七八九]{4}年[一二三四五六七八九十]{1,3}月[一二三四五六七八九十]{1,3}[日号]"
     r"|今天|明天|后天|昨天"
 )
-_NAME_RE = re.compile(r"(?:我叫|我是|名字叫|名字是|姓名是|姓名|名叫|(?<![称名字号])叫)[:：]?\s*([\u4e00-\u9fa5·]{2,5})")
+_NAME_RE = re.compile(
+    r"(?:我叫|我是|名字叫|名字是|姓名是|姓名|名叫|(?<![称名字号])叫)[:：]?\s*([\u4e00-\u9fa5·]{2,5})"
+)
 _NAME_STOP = re.compile(r"(身份|电话|手机|住|地址|今年|性别|联系|号码|出生|邮箱|的|，)")
 _NOT_NAMES = ("本人", "自己", "代办", "他人", "帮", "来", "想", "要", "外地", "本地", "本县", "个人", "第一")
 _CLAUSE_SPLIT = re.compile(r"[，,。；;！!？?\n]+")
@@ -77,7 +79,7 @@ def field_keywords(field: FormField) -> list[str]:
     words = [field.label]
     for p in _LABEL_PREFIXES:
         if field.label.startswith(p) and len(field.label) > len(p) + 1:
-            words.append(field.label[len(p):])
+            words.append(field.label[len(p) :])
     if field.label.endswith("日期") and len(field.label) > 2:
         words.append(field.label[:-2])
     if field.label.endswith("号码"):
@@ -88,8 +90,9 @@ def field_keywords(field: FormField) -> list[str]:
     return sorted(set(words), key=len, reverse=True)
 
 
-def start_form(form: Form, matter_id: str, profile: dict[str, Any],
-               elicenses: dict[str, dict[str, Any]]) -> FormState:
+def start_form(
+    form: Form, matter_id: str, profile: dict[str, Any], elicenses: dict[str, dict[str, Any]]
+) -> FormState:
     """A new draft with values prefilled (pending confirmation) from e-licences, then the profile."""
     state = FormState(form_id=form.id, matter_id=matter_id)
     for f in form.fields:
@@ -132,8 +135,10 @@ def extract_slots(form: Form, text: str, asking: str | None = None) -> dict[str,
     date_fields = first_of("date")
     for clause in _clauses(rest):
         for m in _DATE_RE.finditer(clause):
-            target = next((f for f in date_fields
-                           if any(k in clause for k in field_keywords(f) if k not in ("日期",))), None)
+            target = next(
+                (f for f in date_fields if any(k in clause for k in field_keywords(f) if k not in ("日期",))),
+                None,
+            )
             if target is None and asking in {f.id for f in date_fields}:
                 target = fields[asking]
             if target is None and len(date_fields) == 1:
@@ -144,9 +149,9 @@ def extract_slots(form: Form, text: str, asking: str | None = None) -> dict[str,
     # Name by "我叫…" patterns.
     name_field = next((f for f in form.fields if f.id == "name" or f.label.endswith("姓名")), None)
     if name_field is not None:
-        m = _NAME_RE.search(rest)
-        if m:
-            name = _NAME_STOP.split(m.group(1))[0]
+        nm = _NAME_RE.search(rest)
+        if nm:
+            name = _NAME_STOP.split(nm.group(1))[0]
             if len(name) >= 2 and not name.startswith(_NOT_NAMES):
                 out.setdefault(name_field.id, name)
     # "<label>是<value>" clauses for the other fields.
@@ -181,8 +186,11 @@ def extract_slots(form: Form, text: str, asking: str | None = None) -> dict[str,
 def _single_char_ok(option: str, text: str, f: FormField) -> bool:
     """One-character options (男/女) only count with their label or as the whole answer."""
     clauses = _clauses(text)
-    return any(c in (option, f"{option}的", f"{option}性") for c in clauses) or any(k in text for k in field_keywords(f)) \
+    return (
+        any(c in (option, f"{option}的", f"{option}性") for c in clauses)
+        or any(k in text for k in field_keywords(f))
         or f"{option}性" in text
+    )
 
 
 def _is(text: str, words: tuple[str, ...]) -> bool:
@@ -200,8 +208,7 @@ def describe_values(form: Form, values: dict[str, str], masked: bool) -> str:
     return "，".join(parts)
 
 
-def handle_form_utterance(form: Form, state: FormState, text: str,
-                          today: dt.date | None = None) -> FormTurn:
+def handle_form_utterance(form: Form, state: FormState, text: str, today: dt.date | None = None) -> FormTurn:
     """Apply one citizen utterance to the form: confirm/correct prefilled values, fill slots, validate."""
     state = state.model_copy(deep=True)
     state.turns += 1
@@ -230,15 +237,17 @@ def handle_form_utterance(form: Form, state: FormState, text: str,
         state.pending = {}
     elif state.pending and negative and not raw:
         # "地址不对" drops that prefilled value so it is asked; a bare "不对" asks which one.
-        named = [f.id for f in form.fields if f.id in state.pending
-                 and any(k in text for k in field_keywords(f))]
+        named = [
+            f.id for f in form.fields if f.id in state.pending and any(k in text for k in field_keywords(f))
+        ]
         for fid in named:
             state.pending.pop(fid)
         if named:
             state.asking = named[0]
         else:
-            return FormTurn(text="请问哪一项不对？您可以直接说正确的内容，例如“电话是13800000000”。",
-                            state=state)
+            return FormTurn(
+                text="请问哪一项不对？您可以直接说正确的内容，例如“电话是13800000000”。", state=state
+            )
     return _prompt(form, state, filled, errors, submit)
 
 
@@ -250,9 +259,12 @@ def _prompt(form: Form, state: FormState, filled: list[str], errors: list[str], 
         return FormTurn(text=head + " ".join(errors), state=state, filled=filled, errors=errors)
     if state.pending:
         return FormTurn(
-            text=head + f"我从您的档案和电子证照中预填了：{describe_values(form, state.pending, masked=True)}。"
-                        "这些信息对吗？对的话请说“对”，不对请直接说正确的内容。",
-            state=state, filled=filled)
+            text=head
+            + f"我从您的档案和电子证照中预填了：{describe_values(form, state.pending, masked=True)}。"
+            "这些信息对吗？对的话请说“对”，不对请直接说正确的内容。",
+            state=state,
+            filled=filled,
+        )
     missing = required_missing(form, state)
     if missing:
         nxt = missing[0]
@@ -265,8 +277,11 @@ def _prompt(form: Form, state: FormState, filled: list[str], errors: list[str], 
         return FormTurn(text=head, state=state, filled=filled, complete=True, submit_requested=True)
     return FormTurn(
         text=f"{head}{form.name}已填好：{describe_values(form, state.values, masked=True)}。"
-             "确认无误请说“提交”，需要修改请直接说，例如“电话改成…”。",
-        state=state, filled=filled, complete=True)
+        "确认无误请说“提交”，需要修改请直接说，例如“电话改成…”。",
+        state=state,
+        filled=filled,
+        complete=True,
+    )
 
 
 def opening_prompt(form: Form, state: FormState) -> FormTurn:
@@ -277,17 +292,31 @@ def opening_prompt(form: Form, state: FormState) -> FormTurn:
 def form_card_data(form: Form, state: FormState) -> dict[str, Any]:
     """Field-by-field state for the form card (values shown to their owner on screen)."""
     return {
-        "form_id": form.id, "matter_id": state.matter_id, "receipt_no": state.receipt_no,
-        "fields": [{"id": f.id, "label": f.label, "type": f.type, "required": f.required,
-                    "value": state.values.get(f.id, state.pending.get(f.id)),
-                    "status": "filled" if f.id in state.values else
-                    "pending" if f.id in state.pending else "empty",
-                    "source": state.sources.get(f.id)} for f in form.fields],
+        "form_id": form.id,
+        "matter_id": state.matter_id,
+        "receipt_no": state.receipt_no,
+        "fields": [
+            {
+                "id": f.id,
+                "label": f.label,
+                "type": f.type,
+                "required": f.required,
+                "value": state.values.get(f.id, state.pending.get(f.id)),
+                "status": "filled"
+                if f.id in state.values
+                else "pending"
+                if f.id in state.pending
+                else "empty",
+                "source": state.sources.get(f.id),
+            }
+            for f in form.fields
+        ],
     }
 
 
-def materials_to_bring(facts: MatterFacts, answers: dict[str, str], profile: dict[str, Any],
-                       elicenses: dict[str, dict[str, Any]]) -> list[str]:
+def materials_to_bring(
+    facts: MatterFacts, answers: dict[str, str], profile: dict[str, Any], elicenses: dict[str, dict[str, Any]]
+) -> list[str]:
     """What the citizen must still bring after submitting online.
 
     The filled form replaces the application form, and an e-licence on file replaces its paper document

@@ -54,8 +54,9 @@ def known_answers(facts: MatterFacts, answers: dict[str, str], profile: dict[str
     return out
 
 
-def next_question(facts: MatterFacts, answers: dict[str, str],
-                  profile: dict[str, object] | None = None) -> SituationInfo | None:
+def next_question(
+    facts: MatterFacts, answers: dict[str, str], profile: dict[str, object] | None = None
+) -> SituationInfo | None:
     """The first situation (in the matter's order) whose answer would change the material list."""
     known = known_answers(facts, answers, profile or {})
     for sit in facts.situations:
@@ -145,21 +146,38 @@ def applicable_materials(facts: MatterFacts, answers: dict[str, str]) -> list[Re
     return [r for r in facts.materials if _holds(r.when, answers) is True]
 
 
-def build_guide(facts: MatterFacts, answers: dict[str, str], profile: dict[str, object] | None = None) -> Guide:
+def build_guide(
+    facts: MatterFacts, answers: dict[str, str], profile: dict[str, object] | None = None
+) -> Guide:
     """The exact guide for these answers (call once ``next_question`` returns None)."""
     known = known_answers(facts, answers, profile or {})
     sits = {s.id: s for s in facts.situations}
-    mats = [GuideMaterial(material_id=r.material_id, name=r.name, copies=r.copies, original=r.original,
-                          elicense=r.elicense, required=r.required, note=r.note)
-            for r in applicable_materials(facts, known)]
+    mats = [
+        GuideMaterial(
+            material_id=r.material_id,
+            name=r.name,
+            copies=r.copies,
+            original=r.original,
+            elicense=r.elicense,
+            required=r.required,
+            note=r.note,
+        )
+        for r in applicable_materials(facts, known)
+    ]
     return Guide(
-        matter_id=facts.id, matter_name=facts.name,
+        matter_id=facts.id,
+        matter_name=facts.name,
         answers={sid: sits[sid].label(v) for sid, v in known.items() if sid in sits},
-        materials=mats, steps=list(facts.steps), windows=window_text(facts),
+        materials=mats,
+        steps=list(facts.steps),
+        windows=window_text(facts),
         window_ids=[w.id for w in facts.windows],
         location_ids=[w.location.id for w in facts.windows if w.location],
-        time_limit=time_limit_text(facts), fee=facts.fee or "不收费", online=facts.online_level,
-        phone=facts.phone, source=facts.source,
+        time_limit=time_limit_text(facts),
+        fee=facts.fee or "不收费",
+        online=facts.online_level,
+        phone=facts.phone,
+        source=facts.source,
     )
 
 
@@ -170,9 +188,11 @@ def guide_card(guide: Guide) -> Card:
 def guide_text(guide: Guide) -> str:
     """The guide as a few spoken-style Chinese sentences."""
     mats = "；".join(f"{i}. {m.describe()}" for i, m in enumerate(guide.materials, 1))
-    return (f"好的，{guide.matter_name}您需要准备{len(guide.materials)}样材料：{mats}。"
-            f"请到{'、'.join(guide.windows)}办理，{guide.time_limit}，{guide.fee}。"
-            f"网上办理：{guide.online}。咨询电话{guide.phone}。")
+    return (
+        f"好的，{guide.matter_name}您需要准备{len(guide.materials)}样材料：{mats}。"
+        f"请到{'、'.join(guide.windows)}办理，{guide.time_limit}，{guide.fee}。"
+        f"网上办理：{guide.online}。咨询电话{guide.phone}。"
+    )
 
 
 def guide_html(guide: Guide, centre_name: str = "政务服务中心") -> str:
@@ -182,13 +202,14 @@ def guide_html(guide: Guide, centre_name: str = "政务服务中心") -> str:
     mats = "".join(
         f"<tr><td>{i}</td><td>{e(m.name)}</td><td>{'原件' if m.original else '复印件'}</td>"
         f"<td>{m.copies}</td><td>{'是' if m.elicense else '否'}</td><td>{e(m.note)}</td></tr>"
-        for i, m in enumerate(guide.materials, 1))
+        for i, m in enumerate(guide.materials, 1)
+    )
     steps = "".join(f"<li>{e(s)}</li>" for s in guide.steps) or "<li>窗口提交材料，当场受理</li>"
     return f"""<!DOCTYPE html>
 <html lang="zh-CN"><head><meta charset="utf-8"><title>{e(guide.matter_name)} 办事指南</title>
 <style>
 @page {{ size: A4; margin: 18mm; }}
-body {{ font-family: "WenQuanYi Micro Hei", "Noto Sans CJK SC", "Microsoft YaHei", sans-serif; font-size: 12pt; }}
+body {{ font-family: "WenQuanYi Micro Hei", "Noto Sans CJK SC", sans-serif; font-size: 12pt; }}
 h1 {{ font-size: 18pt; }} table {{ border-collapse: collapse; width: 100%; }}
 td, th {{ border: 1px solid #444; padding: 4px 6px; text-align: left; }}
 .meta td:first-child {{ width: 7em; font-weight: bold; }}
@@ -200,7 +221,7 @@ td, th {{ border: 1px solid #444; padding: 4px 6px; text-align: left; }}
 <table><tr><th>序号</th><th>材料</th><th>形式</th><th>份数</th><th>可用电子证照</th><th>说明</th></tr>{mats}</table>
 <h2>办理流程</h2><ol>{steps}</ol>
 <table class="meta">
-<tr><td>办理窗口</td><td>{e('、'.join(guide.windows))}</td></tr>
+<tr><td>办理窗口</td><td>{e("、".join(guide.windows))}</td></tr>
 <tr><td>办理时限</td><td>{e(guide.time_limit)}</td></tr>
 <tr><td>收费</td><td>{e(guide.fee)}</td></tr>
 <tr><td>网上办理</td><td>{e(guide.online)}</td></tr>

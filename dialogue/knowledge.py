@@ -26,26 +26,52 @@ class CorpusKnowledge:
         self._corpus = corpus
         lobby = corpus.lobby
         self._places = [
-            Place(id=loc.id, name=loc.name, kind=loc.kind, floor=loc.floor, x=loc.x, y=loc.y,
-                  aliases=list(loc.aliases), description=loc.description)
+            Place(
+                id=loc.id,
+                name=loc.name,
+                kind=loc.kind,
+                floor=loc.floor,
+                x=loc.x,
+                y=loc.y,
+                aliases=list(loc.aliases),
+                description=loc.description,
+            )
             for loc in (lobby.locations if lobby else [])
         ]
         places = {p.id: p for p in self._places}
         self._departments = {
-            d.id: DepartmentInfo(id=d.id, name=d.name, short_name=d.short_name, aliases=list(d.aliases),
-                                 phone=d.phone, description=d.description)
+            d.id: DepartmentInfo(
+                id=d.id,
+                name=d.name,
+                short_name=d.short_name,
+                aliases=list(d.aliases),
+                phone=d.phone,
+                description=d.description,
+            )
             for d in corpus.departments
         }
         self._windows = {
-            w.id: WindowInfo(id=w.id, name=w.name, hours=w.hours, description=w.description,
-                             location=places.get(w.location))
+            w.id: WindowInfo(
+                id=w.id,
+                name=w.name,
+                hours=w.hours,
+                description=w.description,
+                location=places.get(w.location),
+            )
             for w in corpus.windows
         }
         self._facts = {m.id: self._build(m) for m in corpus.matters}
         self._bundles = [
-            BundleInfo(id=b.id, name=b.name, aliases=list(b.aliases), description=b.description,
-                       matters=list(b.matters), windows=list(b.windows),
-                       promised_limit_days=b.promised_limit_days, source=corpus.sources.get(b.id, ""))
+            BundleInfo(
+                id=b.id,
+                name=b.name,
+                aliases=list(b.aliases),
+                description=b.description,
+                matters=list(b.matters),
+                windows=list(b.windows),
+                promised_limit_days=b.promised_limit_days,
+                source=corpus.sources.get(b.id, ""),
+            )
             for b in corpus.bundles
         ]
 
@@ -60,25 +86,52 @@ class CorpusKnowledge:
         reqs = []
         for r in m.materials:
             mat = materials[r.material]
-            reqs.append(RequirementInfo(
-                material_id=r.material, name=mat.name, description=mat.description, copies=r.copies,
-                original=r.original, elicense=r.elicense, elicense_type=mat.elicense_type,
-                required=r.required, when=dict(r.when), note=r.note))
+            reqs.append(
+                RequirementInfo(
+                    material_id=r.material,
+                    name=mat.name,
+                    description=mat.description,
+                    copies=r.copies,
+                    original=r.original,
+                    elicense=r.elicense,
+                    elicense_type=mat.elicense_type,
+                    required=r.required,
+                    when=dict(r.when),
+                    note=r.note,
+                )
+            )
         sits = [
-            SituationInfo(id=s, question=situations[s].question,
-                          options=[(o.value, o.label) for o in situations[s].options],
-                          profile_key=situations[s].profile_key)
+            SituationInfo(
+                id=s,
+                question=situations[s].question,
+                options=[(o.value, o.label) for o in situations[s].options],
+                profile_key=situations[s].profile_key,
+            )
             for s in m.situations
         ]
         return MatterFacts(
-            id=m.id, name=m.name, aliases=list(m.aliases), colloquial=list(m.colloquial),
-            description=m.description, target=m.target, type=m.type,
+            id=m.id,
+            name=m.name,
+            aliases=list(m.aliases),
+            colloquial=list(m.colloquial),
+            description=m.description,
+            target=m.target,
+            type=m.type,
             department=self._departments.get(m.department),
             windows=[self._windows[w] for w in m.windows if w in self._windows],
-            legal_limit_days=m.legal_limit_days, promised_limit_days=m.promised_limit_days, fee=m.fee,
-            online_level=m.online_level, max_visits=m.max_visits, phone=m.phone, conditions=m.conditions,
-            steps=list(m.steps), legal_basis=list(m.legal_basis), situations=sits, materials=reqs,
-            forms=[forms[f] for f in m.forms if f in forms], themes=list(m.themes),
+            legal_limit_days=m.legal_limit_days,
+            promised_limit_days=m.promised_limit_days,
+            fee=m.fee,
+            online_level=m.online_level,
+            max_visits=m.max_visits,
+            phone=m.phone,
+            conditions=m.conditions,
+            steps=list(m.steps),
+            legal_basis=list(m.legal_basis),
+            situations=sits,
+            materials=reqs,
+            forms=[forms[f] for f in m.forms if f in forms],
+            themes=list(m.themes),
             source=c.sources.get(m.id, ""),
         )
 

@@ -13,7 +13,18 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
-from sqlalchemy import JSON, DateTime, Float, Integer, String, Text, UniqueConstraint, create_engine, func, select
+from sqlalchemy import (
+    JSON,
+    DateTime,
+    Float,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+    create_engine,
+    func,
+    select,
+)
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, sessionmaker
 
@@ -137,8 +148,14 @@ class DialogueStore:
                 return None
             return dict(row.state)
 
-    def save_session(self, session_id: str, state: dict[str, Any], ttl_s: float = 1800,
-                     citizen_id: str | None = None, now: dt.datetime | None = None) -> None:
+    def save_session(
+        self,
+        session_id: str,
+        state: dict[str, Any],
+        ttl_s: float = 1800,
+        citizen_id: str | None = None,
+        now: dt.datetime | None = None,
+    ) -> None:
         now = now or _now()
         with self._tx() as s:
             row = s.get(SessionRow, session_id)
@@ -161,18 +178,34 @@ class DialogueStore:
     # ------------------------------------------------------------------ drafts and cases
     def load_draft(self, session_id: str, form_id: str) -> dict[str, Any] | None:
         with self._tx() as s:
-            row = s.scalar(select(DraftRow).where(DraftRow.session_id == session_id,
-                                                  DraftRow.form_id == form_id, DraftRow.status == "draft"))
+            row = s.scalar(
+                select(DraftRow).where(
+                    DraftRow.session_id == session_id, DraftRow.form_id == form_id, DraftRow.status == "draft"
+                )
+            )
             if row is None:
                 return None
-            return {"form_id": row.form_id, "matter_id": row.matter_id, "values": dict(row.values),
-                    "pending": dict(row.pending), "citizen_id": row.citizen_id}
+            return {
+                "form_id": row.form_id,
+                "matter_id": row.matter_id,
+                "values": dict(row.values),
+                "pending": dict(row.pending),
+                "citizen_id": row.citizen_id,
+            }
 
-    def save_draft(self, session_id: str, form_id: str, matter_id: str, values: dict[str, Any],
-                   pending: dict[str, Any], citizen_id: str | None = None) -> None:
+    def save_draft(
+        self,
+        session_id: str,
+        form_id: str,
+        matter_id: str,
+        values: dict[str, Any],
+        pending: dict[str, Any],
+        citizen_id: str | None = None,
+    ) -> None:
         with self._tx() as s:
-            row = s.scalar(select(DraftRow).where(DraftRow.session_id == session_id,
-                                                  DraftRow.form_id == form_id))
+            row = s.scalar(
+                select(DraftRow).where(DraftRow.session_id == session_id, DraftRow.form_id == form_id)
+            )
             if row is None:
                 row = DraftRow(session_id=session_id, form_id=form_id, matter_id=matter_id)
                 s.add(row)
@@ -180,20 +213,42 @@ class DialogueStore:
             row.citizen_id, row.updated_at = citizen_id, _now()
         log.info("draft saved %s/%s: %s", session_id, form_id, mask_text(str(values)))
 
-    def submit_case(self, session_id: str, form_id: str, matter_id: str, data: dict[str, Any], window: str,
-                    missing_materials: list[str], citizen_id: str | None = None) -> str:
+    def submit_case(
+        self,
+        session_id: str,
+        form_id: str,
+        matter_id: str,
+        data: dict[str, Any],
+        window: str,
+        missing_materials: list[str],
+        citizen_id: str | None = None,
+    ) -> str:
         """Create the case and close the draft in one transaction; returns the receipt number."""
         with self._tx() as s:
             today = _now().strftime("%Y%m%d")
             prefix = f"YX{today}"
-            count = s.scalar(select(func.count()).select_from(CaseRow)
-                             .where(CaseRow.receipt_no.like(f"{prefix}%"))) or 0
+            count = (
+                s.scalar(
+                    select(func.count()).select_from(CaseRow).where(CaseRow.receipt_no.like(f"{prefix}%"))
+                )
+                or 0
+            )
             receipt = f"{prefix}{count + 1:05d}"
-            s.add(CaseRow(receipt_no=receipt, session_id=session_id, citizen_id=citizen_id,
-                          matter_id=matter_id, form_id=form_id, data=dict(data), window=window,
-                          missing_materials=list(missing_materials)))
-            draft = s.scalar(select(DraftRow).where(DraftRow.session_id == session_id,
-                                                    DraftRow.form_id == form_id))
+            s.add(
+                CaseRow(
+                    receipt_no=receipt,
+                    session_id=session_id,
+                    citizen_id=citizen_id,
+                    matter_id=matter_id,
+                    form_id=form_id,
+                    data=dict(data),
+                    window=window,
+                    missing_materials=list(missing_materials),
+                )
+            )
+            draft = s.scalar(
+                select(DraftRow).where(DraftRow.session_id == session_id, DraftRow.form_id == form_id)
+            )
             if draft is not None:
                 draft.status = "submitted"
         log.info("case %s submitted for %s: %s", receipt, matter_id, mask_text(str(data)))
@@ -204,10 +259,16 @@ class DialogueStore:
             row = s.get(CaseRow, receipt_no)
             if row is None:
                 return None
-            return {"receipt_no": row.receipt_no, "matter_id": row.matter_id, "form_id": row.form_id,
-                    "data": dict(row.data), "window": row.window,
-                    "missing_materials": list(row.missing_materials), "citizen_id": row.citizen_id,
-                    "session_id": row.session_id}
+            return {
+                "receipt_no": row.receipt_no,
+                "matter_id": row.matter_id,
+                "form_id": row.form_id,
+                "data": dict(row.data),
+                "window": row.window,
+                "missing_materials": list(row.missing_materials),
+                "citizen_id": row.citizen_id,
+                "session_id": row.session_id,
+            }
 
     # ------------------------------------------------------------------ citizens
     def profile(self, citizen_id: str) -> dict[str, Any]:
@@ -248,17 +309,25 @@ class DialogueStore:
     # ------------------------------------------------------------------ dispatch and gaps
     def record_work_order(self, session_id: str, text: str, department_id: str, confidence: float) -> int:
         with self._tx() as s:
-            row = WorkOrderRow(session_id=session_id, text=text, department_id=department_id,
-                               confidence=confidence)
+            row = WorkOrderRow(
+                session_id=session_id, text=text, department_id=department_id, confidence=confidence
+            )
             s.add(row)
             s.flush()
             return int(row.id)
 
     def work_orders(self) -> list[dict[str, Any]]:
         with self._tx() as s:
-            return [{"id": r.id, "text": r.text, "department_id": r.department_id,
-                     "confidence": r.confidence, "status": r.status}
-                    for r in s.scalars(select(WorkOrderRow).order_by(WorkOrderRow.id))]
+            return [
+                {
+                    "id": r.id,
+                    "text": r.text,
+                    "department_id": r.department_id,
+                    "confidence": r.confidence,
+                    "status": r.status,
+                }
+                for r in s.scalars(select(WorkOrderRow).order_by(WorkOrderRow.id))
+            ]
 
     def record_unanswered(self, session_id: str, text: str) -> None:
         with self._tx() as s:

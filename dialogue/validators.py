@@ -26,8 +26,22 @@ _PROVINCES = frozenset(
     "71 81 82".split()
 )
 
-_CN_DIGITS = {"〇": 0, "零": 0, "○": 0, "O": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5,
-              "六": 6, "七": 7, "八": 8, "九": 9}
+_CN_DIGITS = {
+    "〇": 0,
+    "零": 0,
+    "○": 0,
+    "O": 0,
+    "一": 1,
+    "二": 2,
+    "两": 2,
+    "三": 3,
+    "四": 4,
+    "五": 5,
+    "六": 6,
+    "七": 7,
+    "八": 8,
+    "九": 9,
+}
 
 
 def id_number_checksum_ok(value: str) -> bool:
@@ -95,7 +109,9 @@ def _cn_number(text: str) -> int | None:
 _DATE_PATTERNS = (
     re.compile(r"(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*[日号]?"),
     re.compile(r"(\d{4})(\d{2})(\d{2})"),
-    re.compile(r"([〇零○O一二三四五六七八九]{4})年([一二三四五六七八九十]{1,3})月([一二三四五六七八九十]{1,3})[日号]"),
+    re.compile(
+        r"([〇零○O一二三四五六七八九]{4})年([一二三四五六七八九十]{1,3})月([一二三四五六七八九十]{1,3})[日号]"
+    ),
 )
 _RELATIVE = {"今天": 0, "今日": 0, "明天": 1, "后天": 2, "昨天": -1, "前天": -2}
 
@@ -202,8 +218,13 @@ def validate_bool(raw: str) -> str:
     raise FieldValidationError("请回答“是”或“否”。")
 
 
-def validate_text(raw: str, pattern: str | None = None, max_length: int | None = None,
-                  label: str = "内容", help_text: str = "") -> str:
+def validate_text(
+    raw: str,
+    pattern: str | None = None,
+    max_length: int | None = None,
+    label: str = "内容",
+    help_text: str = "",
+) -> str:
     """Free text with an optional regex and length limit."""
     text = raw.strip()
     if not text:

@@ -25,11 +25,21 @@ def store() -> DialogueStore:
 
 def test_many_slots_from_one_utterance(knowledge: CorpusKnowledge) -> None:
     form = knowledge.matter("market.individual_business").forms[0]
-    got = extract_slots(form, "我叫张三，身份证511602198503151234，电话138 8123 4567，个体户名称叫三哥小卖部，"
-                              "经营场所在云溪县城南街道政务路20号，从业人数3人，2026年12月1日开业，男")
-    assert got == {"name": "张三", "id_number": "511602198503151234", "phone": "138 8123 4567",
-                   "shop_name": "三哥小卖部", "address": "云溪县城南街道政务路20号", "employees": "3人",
-                   "start_date": "2026年12月1日", "gender": "男"}
+    got = extract_slots(
+        form,
+        "我叫张三，身份证511602198503151234，电话138 8123 4567，个体户名称叫三哥小卖部，"
+        "经营场所在云溪县城南街道政务路20号，从业人数3人，2026年12月1日开业，男",
+    )
+    assert got == {
+        "name": "张三",
+        "id_number": "511602198503151234",
+        "phone": "138 8123 4567",
+        "shop_name": "三哥小卖部",
+        "address": "云溪县城南街道政务路20号",
+        "employees": "3人",
+        "start_date": "2026年12月1日",
+        "gender": "男",
+    }
 
 
 def test_name_not_taken_from_shop_name_or_self(knowledge: CorpusKnowledge) -> None:
@@ -50,7 +60,9 @@ def test_prefill_confirm_correct_and_submit(knowledge: CorpusKnowledge, store: D
     turn = handle_form_utterance(form, turn.state, "对", TODAY)
     assert turn.state.values["name"] == "王建国" and not turn.state.pending
     assert turn.state.asking == "shop_name"
-    turn = handle_form_utterance(form, turn.state, "名称是建国小卖部，经营场所在云溪县城南街道政务路20号", TODAY)
+    turn = handle_form_utterance(
+        form, turn.state, "名称是建国小卖部，经营场所在云溪县城南街道政务路20号", TODAY
+    )
     assert turn.state.values["shop_name"] == "建国小卖部" and turn.state.asking == "employees"
     turn = handle_form_utterance(form, turn.state, "3个", TODAY)
     turn = handle_form_utterance(form, turn.state, "明天", TODAY)
@@ -70,7 +82,9 @@ def test_validation_message_and_retry(knowledge: CorpusKnowledge) -> None:
     assert turn.state.values["id_number"] == "511602198503151234" and not turn.errors
 
 
-def test_bare_no_asks_which_and_named_field_is_dropped(knowledge: CorpusKnowledge, store: DialogueStore) -> None:
+def test_bare_no_asks_which_and_named_field_is_dropped(
+    knowledge: CorpusKnowledge, store: DialogueStore
+) -> None:
     form = knowledge.matter("hrss.ss_card").forms[0]
     state = start_form(form, "hrss.ss_card", store.profile("c001"), store.elicenses("c001"))
     turn = handle_form_utterance(form, state, "不对", TODAY)
@@ -89,7 +103,12 @@ def test_materials_to_bring(knowledge: CorpusKnowledge, store: DialogueStore) ->
     facts = knowledge.matter("hrss.ss_card")
     lic = store.elicenses("c001")
     assert materials_to_bring(facts, {"sit.new_renew_lost": "new", "sit.agent": "self"}, {}, lic) == [
-        "一寸免冠彩色照片"]  # the ID card comes from the e-licence
+        "一寸免冠彩色照片"
+    ]  # the ID card comes from the e-licence
     assert materials_to_bring(facts, {}, {}, {}) == [
-        "居民身份证", "一寸免冠彩色照片（如适用）", "社会保障卡（如适用）", "代理人居民身份证（如适用）",
-        "授权委托书（如适用）"]
+        "居民身份证",
+        "一寸免冠彩色照片（如适用）",
+        "社会保障卡（如适用）",
+        "代理人居民身份证（如适用）",
+        "授权委托书（如适用）",
+    ]

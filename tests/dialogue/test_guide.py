@@ -17,7 +17,11 @@ def test_profile_answers_situations(knowledge: CorpusKnowledge) -> None:
     facts = knowledge.matter("civil.marriage")
     assert next_question(facts, {}, {"hukou_local": "nonlocal"}) is None
     guide = build_guide(facts, {}, {"hukou_local": "nonlocal"})
-    assert [m.material_id for m in guide.materials] == ["mat.id_card", "mat.residence_permit", "mat.photo_2inch"]
+    assert [m.material_id for m in guide.materials] == [
+        "mat.id_card",
+        "mat.residence_permit",
+        "mat.photo_2inch",
+    ]
     assert guide.answers == {"sit.hukou_local": "非本县户籍"}
 
 
@@ -26,7 +30,11 @@ def test_exact_lists_per_situation(knowledge: CorpusKnowledge) -> None:
     ids = lambda a: [m.material_id for m in build_guide(facts, a).materials]  # noqa: E731
     assert ids({"sit.new_renew_lost": "new", "sit.agent": "self"}) == ["mat.id_card", "mat.photo_1inch"]
     assert ids({"sit.new_renew_lost": "renew", "sit.agent": "agent"}) == [
-        "mat.id_card", "mat.social_security_card", "mat.agent_id_card", "mat.power_of_attorney"]
+        "mat.id_card",
+        "mat.social_security_card",
+        "mat.agent_id_card",
+        "mat.power_of_attorney",
+    ]
     assert ids({"sit.new_renew_lost": "lost", "sit.agent": "self"}) == ["mat.id_card"]
 
 

@@ -20,22 +20,28 @@ from dialogue.validators import (
 TODAY = dt.date(2026, 11, 25)
 
 
-@pytest.mark.parametrize("raw,expected", [
-    ("11010519491231002X", "11010519491231002X"),
-    ("11010519491231002x", "11010519491231002X"),
-    ("5116 0219 8503 1512 34", "511602198503151234"),
-])
+@pytest.mark.parametrize(
+    "raw,expected",
+    [
+        ("11010519491231002X", "11010519491231002X"),
+        ("11010519491231002x", "11010519491231002X"),
+        ("5116 0219 8503 1512 34", "511602198503151234"),
+    ],
+)
 def test_valid_id_numbers(raw: str, expected: str) -> None:
     assert validate_id_number(raw, TODAY) == expected
 
 
-@pytest.mark.parametrize("raw,fragment", [
-    ("51160219850315123", "18位"),
-    ("511602198503151235", "校验位"),
-    ("991602198503151234", "地区码"),
-    ("511602198502301234", "出生日期"),
-    ("511602203001011234", "出生日期"),  # born in the future
-])
+@pytest.mark.parametrize(
+    "raw,fragment",
+    [
+        ("51160219850315123", "18位"),
+        ("511602198503151235", "校验位"),
+        ("991602198503151234", "地区码"),
+        ("511602198502301234", "出生日期"),
+        ("511602203001011234", "出生日期"),  # born in the future
+    ],
+)
 def test_invalid_id_numbers_have_clear_messages(raw: str, fragment: str) -> None:
     with pytest.raises(FieldValidationError) as e:
         validate_id_number(raw, TODAY)
@@ -47,44 +53,53 @@ def test_checksum_helper() -> None:
     assert not id_number_checksum_ok("511621197807023317")
 
 
-@pytest.mark.parametrize("raw,expected", [
-    ("13812345678", "13812345678"),
-    ("138 1234 5678", "13812345678"),
-    ("+86 138-1234-5678", "13812345678"),
-    ("0831-6258141", "0831-6258141"),
-    ("08316258141", "0831-6258141"),
-    ("(0831)6258141", "0831-6258141"),
-])
+@pytest.mark.parametrize(
+    "raw,expected",
+    [
+        ("13812345678", "13812345678"),
+        ("138 1234 5678", "13812345678"),
+        ("+86 138-1234-5678", "13812345678"),
+        ("0831-6258141", "0831-6258141"),
+        ("08316258141", "0831-6258141"),
+        ("(0831)6258141", "0831-6258141"),
+    ],
+)
 def test_phones(raw: str, expected: str) -> None:
     assert validate_phone(raw) == expected
 
 
-@pytest.mark.parametrize("raw,fragment", [("1381234567", "11位"), ("6258141", "区号"), ("12345678901", "格式")])
+@pytest.mark.parametrize(
+    "raw,fragment", [("1381234567", "11位"), ("6258141", "区号"), ("12345678901", "格式")]
+)
 def test_bad_phones(raw: str, fragment: str) -> None:
     with pytest.raises(FieldValidationError) as e:
         validate_phone(raw)
     assert fragment in e.value.message
 
 
-@pytest.mark.parametrize("raw,expected", [
-    ("1990-03-15", "1990-03-15"),
-    ("1990/3/5", "1990-03-05"),
-    ("1990.3.5", "1990-03-05"),
-    ("1990年3月5日", "1990-03-05"),
-    ("1990年3月5号", "1990-03-05"),
-    ("19900305", "1990-03-05"),
-    ("一九九〇年三月十五日", "1990-03-15"),
-    ("二〇二四年十二月二十五日", "2024-12-25"),
-    ("今天", "2026-11-25"),
-    ("明天", "2026-11-26"),
-    ("出生于1985年12月1日", "1985-12-01"),
-])
+@pytest.mark.parametrize(
+    "raw,expected",
+    [
+        ("1990-03-15", "1990-03-15"),
+        ("1990/3/5", "1990-03-05"),
+        ("1990.3.5", "1990-03-05"),
+        ("1990年3月5日", "1990-03-05"),
+        ("1990年3月5号", "1990-03-05"),
+        ("19900305", "1990-03-05"),
+        ("一九九〇年三月十五日", "1990-03-15"),
+        ("二〇二四年十二月二十五日", "2024-12-25"),
+        ("今天", "2026-11-25"),
+        ("明天", "2026-11-26"),
+        ("出生于1985年12月1日", "1985-12-01"),
+    ],
+)
 def test_dates(raw: str, expected: str) -> None:
     assert validate_date(raw, TODAY) == expected
 
 
-@pytest.mark.parametrize("raw,fragment", [("1990年2月30日", "不是一个有效的日期"), ("1990年3月", "几号"),
-                                          ("下个星期", "年月日")])
+@pytest.mark.parametrize(
+    "raw,fragment", [("1990年2月30日", "不是一个有效的日期"), ("1990年3月", "几号"), ("下个星期", "年月日")]
+)
 def test_bad_dates(raw: str, fragment: str) -> None:
     with pytest.raises(FieldValidationError) as e:
         validate_date(raw, TODAY)
@@ -117,7 +132,9 @@ def test_address_number_email_bool() -> None:
 
 
 def test_validate_field_prefixes_label_and_applies_pattern() -> None:
-    f = FormField(id="license_no", label="护士执业证书编号", type="text", pattern="^[0-9]{12}$", help="12位数字")
+    f = FormField(
+        id="license_no", label="护士执业证书编号", type="text", pattern="^[0-9]{12}$", help="12位数字"
+    )
     assert validate_field(f, "202012345678") == "202012345678"
     with pytest.raises(FieldValidationError) as e:
         validate_field(f, "12345")
