@@ -164,5 +164,4 @@ class VectorIndex(Protocol):
 class Retriever(Protocol):
     """Ranks documents for a query."""
 
-    def search(self, query: str, k: int) -> list[Hit]:
-        ...
+    def search(self, query: str, k: int) -> list[Hit]: ...

@@ -24,8 +24,9 @@ _CJK = re.compile(r"[\u3400-\u9fff]")
 _WORD = re.compile(r"[\w\u3400-\u9fff]+")
 # Function words and question fillers that carry no information about which matter is meant.
 STOPWORDS = frozenset(
-    "的 了 吗 呢 啊 吧 呀 么 嘛 哦 哈 我 你 他 她 们 我们 你们 要 想 请问 请 问 一下 怎么 怎样 如何 什么 啥 哪 哪里 "
-    "哪儿 办 办理 去 在 是 有 和 与 及 或 个 这 那 这个 那个 能 能不能 可以 可不可以 需要 该 应该 得 都 也 还 就 "
+    "的 了 吗 呢 啊 吧 呀 么 嘛 哦 哈 我 你 他 她 们 我们 你们 要 想 请问 请 问 一下 "
+    "怎么 怎样 如何 什么 啥 哪 哪里 哪儿 办 办理 去 在 是 有 和 与 及 或 个 这 那 "
+    "这个 那个 能 能不能 可以 可不可以 需要 该 应该 得 都 也 还 就 "
     "吗 么 呐 咋 咋办 怎么办 一个 给 把 被 让 到 从 对 为 以 及其 等 之".split()
 )
 _jieba_lock = threading.Lock()

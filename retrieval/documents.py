@@ -38,35 +38,61 @@ def matter_document(rec: Any) -> Document:
     desc = _get(rec, "description", "")
     if desc:
         parts.append(desc)
-    return Document(id=_get(rec, "id"), kind="matter", text="。".join(parts), matter_ids=(_get(rec, "id"),),
-                    title=name, source=_get(rec, "source", "") or "")
+    return Document(
+        id=_get(rec, "id"),
+        kind="matter",
+        text="。".join(parts),
+        matter_ids=(_get(rec, "id"),),
+        title=name,
+        source=_get(rec, "source", "") or "",
+    )
 
 
 def faq_document(rec: Any) -> Document:
     """An FAQ is matched on its question (the answer holds facts the graph already has)."""
     q = _get(rec, "question", "")
-    return Document(id=_get(rec, "id"), kind="faq", text=q, matter_ids=_matter_ids(rec), title=q,
-                    source=_get(rec, "source", "") or "")
+    return Document(
+        id=_get(rec, "id"),
+        kind="faq",
+        text=q,
+        matter_ids=_matter_ids(rec),
+        title=q,
+        source=_get(rec, "source", "") or "",
+    )
 
 
 def policy_document(rec: Any) -> Document:
     title = _get(rec, "title", "")
-    return Document(id=_get(rec, "id"), kind="policy", text=f"{title}。{_get(rec, 'excerpt', '')}",
-                    matter_ids=_matter_ids(rec), title=title, source=_get(rec, "source", "") or "")
+    return Document(
+        id=_get(rec, "id"),
+        kind="policy",
+        text=f"{title}。{_get(rec, 'excerpt', '')}",
+        matter_ids=_matter_ids(rec),
+        title=title,
+        source=_get(rec, "source", "") or "",
+    )
 
 
-def build_documents(matters: Iterable[Any], faqs: Iterable[Any] = (), policies: Iterable[Any] = ()) -> list[Document]:
+def build_documents(
+    matters: Iterable[Any], faqs: Iterable[Any] = (), policies: Iterable[Any] = ()
+) -> list[Document]:
     """All documents of a catalogue, matters first (FAQs/policies about no known matter are dropped)."""
     docs = [matter_document(m) for m in matters]
     known = {d.id for d in docs}
     for rec in faqs:
         d = faq_document(rec)
         if any(m in known for m in d.matter_ids):
-            docs.append(Document(d.id, d.kind, d.text, tuple(m for m in d.matter_ids if m in known),
-                                 d.title, d.source))
+            docs.append(
+                Document(
+                    d.id, d.kind, d.text, tuple(m for m in d.matter_ids if m in known), d.title, d.source
+                )
+            )
     for rec in policies:
         d = policy_document(rec)
         if any(m in known for m in d.matter_ids):
-            docs.append(Document(d.id, d.kind, d.text, tuple(m for m in d.matter_ids if m in known),
-                                 d.title, d.source))
+            docs.append(
+                Document(
+                    d.id, d.kind, d.text, tuple(m for m in d.matter_ids if m in known), d.title, d.source
+                )
+            )
     return docs

@@ -32,7 +32,9 @@ def ensure_model_dir(model_dir: Path | None, data_dir: Path) -> Path:
     """
     if model_dir is not None:
         if not (Path(model_dir) / "modules.json").exists():
-            raise ModelBuildError(f"configured model_dir {model_dir} is not a sentence-transformers directory")
+            raise ModelBuildError(
+                f"configured model_dir {model_dir} is not a sentence-transformers directory"
+            )
         return Path(model_dir)
     target = default_model_dir(data_dir)
     if not (target / "modules.json").exists():
@@ -70,8 +72,12 @@ class SentenceTransformerEmbedder:
         if not texts:
             return np.zeros((0, self.dim), np.float32)
         out = self._model.encode(
-            list(texts), prompt=prompt, batch_size=self._batch_size, normalize_embeddings=True,
-            convert_to_numpy=True, show_progress_bar=False,
+            list(texts),
+            prompt=prompt,
+            batch_size=self._batch_size,
+            normalize_embeddings=True,
+            convert_to_numpy=True,
+            show_progress_bar=False,
         )
         return np.asarray(out, dtype=np.float32)
 

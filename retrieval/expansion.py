@@ -14,8 +14,22 @@ from graph.models import MatterDetail
 from graph.queries import matter_detail
 from retrieval.base import Citation, Document, Evidence, MatterHit
 
-FACT_FIELDS = ("code", "target", "type", "legal_limit_days", "promised_limit_days", "fee", "fee_basis",
-               "online_level", "max_visits", "legal_basis", "phone", "conditions", "steps", "description")
+FACT_FIELDS = (
+    "code",
+    "target",
+    "type",
+    "legal_limit_days",
+    "promised_limit_days",
+    "fee",
+    "fee_basis",
+    "online_level",
+    "max_visits",
+    "legal_basis",
+    "phone",
+    "conditions",
+    "steps",
+    "description",
+)
 DOC_LABEL = {"matter": "Matter", "faq": "FAQ", "policy": "Policy"}
 
 
@@ -44,9 +58,18 @@ def evidence_from_detail(detail: MatterDetail, score: float, matched: Sequence[D
         if d.id != detail.id:
             cites.append(Citation(d.id, DOC_LABEL[d.kind], d.source))
     facts = {f: getattr(detail, f) for f in FACT_FIELDS}
-    return Evidence(matter_id=detail.id, name=detail.name, score=score, department=department, windows=windows,
-                    materials=materials, situations=situations, facts=facts, matched=list(matched),
-                    citations=cites)
+    return Evidence(
+        matter_id=detail.id,
+        name=detail.name,
+        score=score,
+        department=department,
+        windows=windows,
+        materials=materials,
+        situations=situations,
+        facts=facts,
+        matched=list(matched),
+        citations=cites,
+    )
 
 
 class GraphExpander:

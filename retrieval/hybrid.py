@@ -19,7 +19,16 @@ from langchain_core.documents import Document as LCDocument
 from langchain_core.retrievers import BaseRetriever
 from pydantic import ConfigDict
 
-from retrieval.base import Document, Embedder, EntityLink, Evidence, Hit, MatterHit, RetrievalResult, VectorIndex
+from retrieval.base import (
+    Document,
+    Embedder,
+    EntityLink,
+    Evidence,
+    Hit,
+    MatterHit,
+    RetrievalResult,
+    VectorIndex,
+)
 from retrieval.bm25 import BM25Index, tokenize
 from retrieval.fusion import FusionParams, matter_ranking, rrf
 from retrieval.linking import EntityLinker
@@ -33,8 +42,7 @@ GROUP_KINDS = ("theme", "bundle")
 class Expander(Protocol):
     """Turns ranked matters into evidence (graph expansion)."""
 
-    def expand(self, hits: Sequence[MatterHit], matched: Mapping[str, list[Document]]) -> list[Evidence]:
-        ...
+    def expand(self, hits: Sequence[MatterHit], matched: Mapping[str, list[Document]]) -> list[Evidence]: ...
 
 
 @dataclass
@@ -103,7 +111,7 @@ class HybridRetriever:
         return sum(1 for d in doc_ids if self.docs.pop(d, None) is not None)
 
     def forget_matter(self, matter_id: str) -> list[str]:
-        """Remove a matter, and drop it from FAQs/policies that mention it (those about nothing else go too)."""
+        """Remove a matter and drop it from FAQs/policies naming it (those about nothing else go too)."""
         removed = [matter_id] if matter_id in self.docs else []
         changed: list[Document] = []
         for d in list(self.docs.values()):
@@ -167,14 +175,20 @@ class HybridRetriever:
         links = self.linker.link(query)
         t4 = time.perf_counter()
         vrank, brank = matter_ranking(vhits), matter_ranking(bhits)
-        rankings = {"vector": [m for m, _, _ in vrank], "bm25": [m for m, _, _ in brank],
-                    "link": self._link_ranking(links)}
-        via = {"vector": {m: d for m, d, _ in vrank}, "bm25": {m: d for m, d, _ in brank},
-               "link": {}}
+        rankings = {
+            "vector": [m for m, _, _ in vrank],
+            "bm25": [m for m, _, _ in brank],
+            "link": self._link_ranking(links),
+        }
+        via = {"vector": {m: d for m, d, _ in vrank}, "bm25": {m: d for m, d, _ in brank}, "link": {}}
         vscores = [s for _, s in vpairs]
-        q_words = {t for t in tokenize(query, chars=False)}
+        q_words = set(tokenize(query, chars=False))
         best_doc = bhits[0].doc_id if bhits else None
-        cover = (len(q_words & set(self.bm25._tf.get(best_doc, {}))) / len(q_words)) if q_words and best_doc else 0.0
+        cover = (
+            (len(q_words & set(self.bm25._tf.get(best_doc, {}))) / len(q_words))
+            if q_words and best_doc
+            else 0.0
+        )
         features = {
             "vec_top": vscores[0] if vscores else 0.0,
             "vec_margin": (vscores[0] - vscores[min(9, len(vscores) - 1)]) if vscores else 0.0,
@@ -182,8 +196,12 @@ class HybridRetriever:
             "bm25_cover": cover,
             "link_top": max((link.score for link in links), default=0.0),
         }
-        timings = {"embed": (t1 - t0) * 1e3, "vector": (t2 - t1) * 1e3, "bm25": (t3 - t2) * 1e3,
-                   "link": (t4 - t3) * 1e3}
+        timings = {
+            "embed": (t1 - t0) * 1e3,
+            "vector": (t2 - t1) * 1e3,
+            "bm25": (t3 - t2) * 1e3,
+            "link": (t4 - t3) * 1e3,
+        }
         return SystemRun(rankings, via, features, links, timings)
 
     def search(self, query: str, k: int = 5, *, expand: bool = True) -> RetrievalResult:
@@ -195,8 +213,9 @@ class HybridRetriever:
         start = time.perf_counter()
         text = " ".join((query or "").split())
         if not text:
-            return RetrievalResult(query=query or "", matters=[], out_of_scope=True, confidence=0.0,
-                                   notice="empty query")
+            return RetrievalResult(
+                query=query or "", matters=[], out_of_scope=True, confidence=0.0, notice="empty query"
+            )
         notice = ""
         if len(text) > self.params.max_query_chars:
             text = text[: self.params.max_query_chars]
@@ -211,12 +230,21 @@ class HybridRetriever:
             if mid in run.rankings["link"]:
                 via["link"] = mid
             hits.append(MatterHit(mid, score, self.docs[mid].title if mid in self.docs else "", via))
-        result = RetrievalResult(query=query, matters=hits, out_of_scope=oos, confidence=confidence,
-                                 links=run.links, notice=notice, timings_ms=dict(run.timings_ms))
+        result = RetrievalResult(
+            query=query,
+            matters=hits,
+            out_of_scope=oos,
+            confidence=confidence,
+            links=run.links,
+            notice=notice,
+            timings_ms=dict(run.timings_ms),
+        )
         if expand and self.expander is not None and hits and not oos:
             t = time.perf_counter()
-            matched = {h.matter_id: [self.docs[d] for d in dict.fromkeys(h.via.values()) if d in self.docs]
-                       for h in hits}
+            matched = {
+                h.matter_id: [self.docs[d] for d in dict.fromkeys(h.via.values()) if d in self.docs]
+                for h in hits
+            }
             result.evidence = self.expander.expand(hits, matched)
             result.timings_ms["expand"] = (time.perf_counter() - t) * 1e3
         result.timings_ms["total"] = (time.perf_counter() - start) * 1e3
@@ -246,10 +274,18 @@ class HybridLangChainRetriever(BaseRetriever):
         for hit in result.matters:
             doc = self.retriever.docs.get(hit.matter_id)
             ev = evidence.get(hit.matter_id)
-            out.append(LCDocument(
-                page_content=doc.text if doc else hit.name,
-                metadata={"matter_id": hit.matter_id, "name": hit.name, "score": hit.score, "via": hit.via,
-                          "confidence": result.confidence, "source": doc.source if doc else "",
-                          "citations": [c.__dict__ for c in ev.citations] if ev else []},
-            ))
+            out.append(
+                LCDocument(
+                    page_content=doc.text if doc else hit.name,
+                    metadata={
+                        "matter_id": hit.matter_id,
+                        "name": hit.name,
+                        "score": hit.score,
+                        "via": hit.via,
+                        "confidence": result.confidence,
+                        "source": doc.source if doc else "",
+                        "citations": [c.__dict__ for c in ev.citations] if ev else [],
+                    },
+                )
+            )
         return out

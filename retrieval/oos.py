@@ -36,14 +36,24 @@ class OOSModel:
         return p < self.threshold, p
 
     def as_dict(self) -> dict[str, object]:
-        return {"features": list(FEATURES), "weights": self.weights, "bias": self.bias,
-                "mean": self.mean, "scale": self.scale, "threshold": self.threshold}
+        return {
+            "features": list(FEATURES),
+            "weights": self.weights,
+            "bias": self.bias,
+            "mean": self.mean,
+            "scale": self.scale,
+            "threshold": self.threshold,
+        }
 
     @classmethod
     def from_dict(cls, data: Mapping[str, object]) -> OOSModel:
-        return cls(weights=list(data["weights"]), bias=float(data["bias"]),  # type: ignore[arg-type]
-                   mean=list(data["mean"]), scale=list(data["scale"]),  # type: ignore[arg-type]
-                   threshold=float(data["threshold"]))  # type: ignore[arg-type]
+        return cls(
+            weights=list(data["weights"]),
+            bias=float(data["bias"]),  # type: ignore[arg-type]
+            mean=list(data["mean"]),
+            scale=list(data["scale"]),  # type: ignore[arg-type]
+            threshold=float(data["threshold"]),
+        )  # type: ignore[arg-type]
 
 
 def prf(pred_oos: Sequence[bool], gold_oos: Sequence[bool]) -> dict[str, float]:

@@ -58,10 +58,14 @@ def entity_catalogue(store: GraphStore, matters: Sequence[Any]) -> list[EntityNa
 
 
 def open_or_build_index(
-    directory: Path, docs: Sequence[Document], embedder: Embedder, corpus_version: str,
-    *, exact_limit: int = EXACT_LIMIT,
+    directory: Path,
+    docs: Sequence[Document],
+    embedder: Embedder,
+    corpus_version: str,
+    *,
+    exact_limit: int = EXACT_LIMIT,
 ) -> tuple[FaissVectorIndex, str]:
-    """Open the saved index when it matches; otherwise rebuild. Returns the index and "opened"/"rebuilt: why"."""
+    """Open the saved index when it matches, else rebuild; returns it and "opened" / "rebuilt: <why>"."""
     expect = {"corpus_version": corpus_version, "model": embedder.name}
     try:
         index = FaissVectorIndex.open(directory, expect=expect, exact_limit=exact_limit)
@@ -73,8 +77,9 @@ def open_or_build_index(
     except VectorIndexError as e:
         why = f"no usable index ({e})"
     vectors = embedder.embed_passages([d.text for d in docs])
-    index = FaissVectorIndex.build([d.id for d in docs], vectors, exact_limit=exact_limit,
-                                   meta={**expect, "dim": embedder.dim})
+    index = FaissVectorIndex.build(
+        [d.id for d in docs], vectors, exact_limit=exact_limit, meta={**expect, "dim": embedder.dim}
+    )
     index.save(directory)
     log.info("vector index rebuilt: %s", why)
     return index, f"rebuilt: {why}"
@@ -101,7 +106,9 @@ class RetrievalService:
     ) -> RetrievalService:
         """Build everything from the graph: documents, user dictionary, linker, index, expander."""
         if embedder is None:
-            embedder = SentenceTransformerEmbedder(ensure_model_dir(settings.retrieval.model_dir, settings.data_dir))
+            embedder = SentenceTransformerEmbedder(
+                ensure_model_dir(settings.retrieval.model_dir, settings.data_dir)
+            )
         matters = list_matters(store)
         docs = build_documents(matters, list_faqs(store), list_policies(store))
         add_user_words(user_dictionary((m.name, [*m.aliases, *m.colloquial]) for m in matters))
@@ -110,8 +117,13 @@ class RetrievalService:
         exact_limit = int(getattr(settings.retrieval, "exact_limit", EXACT_LIMIT))
         index, status = open_or_build_index(index_dir, docs, embedder, version, exact_limit=exact_limit)
         retriever = HybridRetriever(
-            embedder, index, docs, linker=EntityLinker.from_names(entity_catalogue(store, matters)),
-            groups=group_members(store), params=params or load_params(), expander=GraphExpander(store, expand_limit),
+            embedder,
+            index,
+            docs,
+            linker=EntityLinker.from_names(entity_catalogue(store, matters)),
+            groups=group_members(store),
+            params=params or load_params(),
+            expander=GraphExpander(store, expand_limit),
         )
         return cls(store, retriever, index_dir, status)
 
@@ -146,8 +158,14 @@ class RetrievalService:
             raise UnknownRecordError(f"{kind} {record_id!r} is not in the graph")
         known = {d for d, x in self.retriever.docs.items() if x.kind == "matter"}
         if kind != "matter":
-            doc = Document(doc.id, doc.kind, doc.text, tuple(m for m in doc.matter_ids if m in known),
-                           doc.title, doc.source)
+            doc = Document(
+                doc.id,
+                doc.kind,
+                doc.text,
+                tuple(m for m in doc.matter_ids if m in known),
+                doc.title,
+                doc.source,
+            )
             if not doc.matter_ids:
                 raise UnknownRecordError(f"{kind} {record_id!r} is about no indexed matter")
         self.retriever.upsert_documents([doc])

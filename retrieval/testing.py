@@ -47,5 +47,7 @@ class FakeExpander:
 
     def expand(self, hits: Sequence[MatterHit], matched: dict[str, list[Document]]) -> list[Evidence]:
         self.requests.append([h.matter_id for h in hits])
-        return [Evidence(matter_id=h.matter_id, name=h.name, score=h.score, matched=matched.get(h.matter_id, []))
-                for h in hits]
+        return [
+            Evidence(matter_id=h.matter_id, name=h.name, score=h.score, matched=matched.get(h.matter_id, []))
+            for h in hits
+        ]

@@ -145,7 +145,11 @@ class FaissVectorIndex:
             return [[] for _ in range(len(mat))]
         scores, ids = self._index.search(mat, min(k, len(self._ids)))
         return [
-            [(self._rev[int(i)], float(s)) for s, i in zip(srow, irow, strict=True) if i >= 0 and int(i) in self._rev]
+            [
+                (self._rev[int(i)], float(s))
+                for s, i in zip(srow, irow, strict=True)
+                if i >= 0 and int(i) in self._rev
+            ]
             for srow, irow in zip(scores, ids, strict=True)
         ]
 
@@ -170,8 +174,15 @@ class FaissVectorIndex:
 
     # ---- persistence ---------------------------------------------------------------------------
     def manifest(self) -> dict[str, Any]:
-        return {"format": MANIFEST_FORMAT, **self.meta, "dim": self.dim, "kind": self.kind,
-                "count": len(self._ids), "next_id": self._next, "ids": self._ids}
+        return {
+            "format": MANIFEST_FORMAT,
+            **self.meta,
+            "dim": self.dim,
+            "kind": self.kind,
+            "count": len(self._ids),
+            "next_id": self._next,
+            "ids": self._ids,
+        }
 
     def save(self, directory: Path) -> None:
         """Write index and manifest atomically (a crash leaves the previous pair intact)."""
@@ -207,13 +218,16 @@ class FaissVectorIndex:
         found = {k: manifest.get(k) for k in (expect or {})}
         if manifest.get("format") != MANIFEST_FORMAT or found != dict(expect or {}):
             raise IndexVersionMismatch(dict(expect or {}), found)
-        meta = {k: v for k, v in manifest.items()
-                if k not in {"format", "dim", "kind", "count", "next_id", "ids"}}
+        meta = {
+            k: v for k, v in manifest.items() if k not in {"format", "dim", "kind", "count", "next_id", "ids"}
+        }
         index = cls(int(manifest["dim"]), exact_limit=exact_limit, meta=meta)
         index._index = raw
         index._ids = {str(k): int(v) for k, v in manifest["ids"].items()}
         index._rev = {v: k for k, v in index._ids.items()}
         index._next = int(manifest["next_id"])
         if raw.ntotal != len(index._ids):
-            raise VectorIndexError(f"index holds {raw.ntotal} vectors but the manifest lists {len(index._ids)}")
+            raise VectorIndexError(
+                f"index holds {raw.ntotal} vectors but the manifest lists {len(index._ids)}"
+            )
         return index
