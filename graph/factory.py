@@ -35,13 +35,16 @@ def build_graph_store(settings: Settings) -> GraphStore:
 
 @contextmanager
 def open_graph_store(settings: Settings) -> Iterator[GraphStore]:
-    """``build_graph_store`` as a context manager that closes the connection on exit.
-
-    An embedded server started here keeps serving other users of the data directory until this
-    process exits (``FalkorServer`` stops servers it owns at exit).
+    """``build_graph_store`` as a context manager: closes the connection on exit, and stops the embedded
+    server if this call started it (a server reused from another process or block keeps running; its
+    other users restart it on demand if they outlive this block).
     """
     store = build_graph_store(settings)
     try:
         yield store
     finally:
         store.close()
+        from graph.falkor import FalkorDBGraphStore
+
+        if isinstance(store, FalkorDBGraphStore) and store.server is not None:
+            store.server.stop()  # no-op unless this process spawned it

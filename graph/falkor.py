@@ -17,13 +17,14 @@ from typing import Any
 import redis
 from falkordb import FalkorDB
 from falkordb.edge import Edge
+from falkordb.graph import Graph
 from falkordb.node import Node
 from falkordb.path import Path as FalkorPath
 
 from graph.base import GraphStats, Row, WriteSummary
 from graph.dialect import EMBEDDED, Dialect
 from graph.errors import ConstraintViolation, GraphError, GraphUnavailable, QueryError, SchemaError
-from graph.falkor_server import FalkorServer
+from graph.falkor_server import FalkorServer, no_retry
 from graph.schema import NODES
 
 CONSTRAINT_WAIT_S = 10.0
@@ -47,8 +48,9 @@ class FalkorDBGraphStore:
         self.graph_name = graph_name
         self.server = server
         self._socket_path = str(socket_path)
-        self._db = FalkorDB(unix_socket_path=self._socket_path)
-        self._graph = self._db.select_graph(graph_name)
+        # Connected lazily: the client talks to the server as soon as it is built.
+        self._db: FalkorDB | None = None
+        self._graph: Graph | None = None
         self._atomic_depth = 0
 
     @classmethod
@@ -81,9 +83,8 @@ class FalkorDBGraphStore:
         args = dict(params) if params is not None else None
         for attempt in (1, 2):
             try:
-                if read_only:
-                    return self._graph.ro_query(cypher, args)
-                return self._graph.query(cypher, args)
+                graph = self._handle()
+                return graph.ro_query(cypher, args) if read_only else graph.query(cypher, args)
             except redis.exceptions.ResponseError as e:
                 raise _query_error(e, cypher) from e
             except (redis.exceptions.ConnectionError, redis.exceptions.TimeoutError, OSError) as e:
@@ -105,13 +106,20 @@ class FalkorDBGraphStore:
             raise GraphUnavailable(f"FalkorDB at {self._socket_path} is unreachable: {cause}") from e
         self._reconnect()
 
+    def _handle(self) -> Graph:
+        if self._graph is None:
+            # Recovery (restart the shared server) is ours: no silent redis-py retries with backoff.
+            self._db = FalkorDB(unix_socket_path=self._socket_path, retry=no_retry())
+            self._graph = self._db.select_graph(self.graph_name)
+        return self._graph
+
     def _reconnect(self) -> None:
-        self._db.close()
-        self._db = FalkorDB(unix_socket_path=self._socket_path)
-        self._graph = self._db.select_graph(self.graph_name)
+        self.close()
 
     def _command(self, *args: Any) -> Any:
         try:
+            self._handle()
+            assert self._db is not None
             return self._db.execute_command(*args)
         except redis.exceptions.ResponseError as e:
             raise QueryError(f"FalkorDB rejected {args[0]}: {e}") from e
@@ -154,6 +162,7 @@ class FalkorDBGraphStore:
         else:
             self._command("RENAME", snapshot, self.graph_name)
         # The client caches label/property ids per graph; start from a fresh handle.
+        assert self._db is not None
         self._graph = self._db.select_graph(self.graph_name)
 
     def _list_graphs(self) -> list[str]:
@@ -207,7 +216,10 @@ class FalkorDBGraphStore:
 
     def close(self) -> None:
         """Close the connection; the server keeps running (its owner stops it, see ``FalkorServer``)."""
-        self._db.close()
+        if self._db is not None:
+            self._db.close()
+        self._db = None
+        self._graph = None
 
 
 def _query_error(e: redis.exceptions.ResponseError, cypher: str) -> QueryError:

@@ -28,6 +28,8 @@ from pathlib import Path
 from typing import Any, Literal
 
 import redis
+from redis.backoff import NoBackoff
+from redis.retry import Retry
 
 from graph.errors import GraphUnavailable
 
@@ -107,6 +109,7 @@ class FalkorServer:
             socket_timeout=timeout_s,
             socket_connect_timeout=timeout_s,
             decode_responses=True,
+            retry=no_retry(),
         )
 
     def _probe(self) -> Literal["healthy", "loading", "down", "no-module"]:
@@ -306,6 +309,11 @@ class FalkorServer:
             return "\n".join(self.log_path.read_text(errors="replace").splitlines()[-lines:])
         except OSError:
             return "(no log)"
+
+
+def no_retry() -> Retry:
+    """redis-py retries connection errors 10 times with backoff (seconds); a probe must fail fast."""
+    return Retry(NoBackoff(), 0)
 
 
 def _has_graph_module(modules: Any) -> bool:
