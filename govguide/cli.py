@@ -160,8 +160,8 @@ def graph_export(file: Annotated[Path, typer.Argument(help="Backup file (JSON Li
     from graph.factory import open_graph_store
 
     with open_graph_store(_settings()) as store:
-        n = export_graph(store, file)
-    typer.echo(f"exported to {file}: {n}")
+        nodes, rels = export_graph(store, file)
+    typer.echo(f"exported {nodes} nodes and {rels} relationships to {file}")
 
 
 @graph_app.command("import")
@@ -175,11 +175,11 @@ def graph_import(file: Annotated[Path, typer.Argument(help="Backup file written 
         _fail(f"{file} does not exist")
     try:
         with open_graph_store(_settings()) as store:
-            n = import_graph(store, file)
+            summary = import_graph(store, file, clear=True)
     except GraphError as e:
         _fail(f"restore failed; the graph is unchanged: {e}")
         return
-    typer.echo(f"imported from {file}: {n}")
+    typer.echo(f"restored {summary.nodes_created} nodes and {summary.relationships_created} relationships from {file}")
 
 
 @bench_app.command("graph")
