@@ -13,6 +13,7 @@ subset both backends accept; they never branch on the backend. The differences l
 
 from __future__ import annotations
 
+import logging
 import re
 from dataclasses import dataclass
 from typing import Literal
@@ -22,7 +23,7 @@ from graph.schema import NODES, NodeSpec
 AtomicStrategy = Literal["transaction", "snapshot"]
 
 # Lucene and RediSearch both treat these as operators; a citizen's question must be searched literally.
-_FULLTEXT_SPECIAL = re.compile(r'[+\-&|!(){}\[\]^"~*?:\\/@<>=%$;,.\'`#]')
+_FULLTEXT_SPECIAL = re.compile(r'[+\-&|!(){}\[\]^"~*?:\\/@<>=%$;,.\'`#，。？！、；：“”‘’（）《》]')
 
 
 @dataclass(frozen=True)
@@ -125,9 +126,31 @@ class Dialect:
         return self.fulltext_index(label) if self.name == "neo4j" else label
 
     def fulltext_text(self, text: str) -> str:
-        """Make free text safe for the backend's query syntax (operators removed, terms OR-ed)."""
+        """Make free text safe for the backend's query syntax (operators removed, terms OR-ed).
+
+        Neo4j's ``cjk`` analyzer also analyses the query, so whitespace terms suffice. FalkorDB indexes
+        Chinese with its own word segmenter but matches query terms as given: "户口迁移" misses a node
+        indexed as 户口 + 迁移, so the query is segmented here (jieba's search mode) and the words OR-ed
+        as prefixes.
+        """
         terms = _FULLTEXT_SPECIAL.sub(" ", text).split()
-        return " OR ".join(terms) if self.name == "neo4j" else " | ".join(terms)
+        if self.name == "neo4j":
+            return " OR ".join(terms)
+        words: list[str] = []
+        for term in terms:
+            words.append(term)
+            words.extend(w for w in _segment(term) if len(w) > 1 and w != term)
+        # Prefix match too: the index may hold a longer word (结婚 -> 结婚登记); RediSearch needs >= 2 chars.
+        return " | ".join(f"{w}*" if len(w) > 1 else w for w in dict.fromkeys(words))
+
+
+def _segment(term: str) -> list[str]:
+    if term.isascii():
+        return [term]
+    import jieba  # lazy: ~1 s to load its dictionary, needed only for embedded full-text queries
+
+    jieba.setLogLevel(logging.WARNING)
+    return [w.strip() for w in jieba.cut_for_search(term) if w.strip()]
 
 
 def _name(kind: str, label: str, prop: str) -> str:

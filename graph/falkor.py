@@ -28,6 +28,7 @@ from graph.falkor_server import FalkorServer, no_retry
 from graph.schema import NODES
 
 CONSTRAINT_WAIT_S = 10.0
+EMPTY_KEY = "Invalid graph operation on empty key"
 STATS_NODES = "MATCH (n) RETURN labels(n)[0] AS label, count(n) AS count"
 STATS_RELS = "MATCH ()-[r]->() RETURN type(r) AS type, count(r) AS count"
 
@@ -65,7 +66,13 @@ class FalkorDBGraphStore:
     # ------------------------------------------------------------------ statements
     def query(self, cypher: str, params: Mapping[str, Any] | None = None) -> list[Row]:
         """Run one read-only statement (GRAPH.RO_QUERY: a write here is a QueryError)."""
-        result = self._run(cypher, params, read_only=True)
+        try:
+            result = self._run(cypher, params, read_only=True)
+        except QueryError as e:
+            # RO_QUERY on a graph that was never written refuses to run: it simply has no rows.
+            if EMPTY_KEY in str(e) and not isinstance(e.__cause__, TypeError | ValueError):
+                return []
+            raise
         header = [name for _, name in result.header]
         return [{k: _plain(v) for k, v in zip(header, row, strict=True)} for row in result.result_set]
 
@@ -209,10 +216,12 @@ class FalkorDBGraphStore:
         self.write("MATCH (n) DETACH DELETE n")
 
     def health(self) -> bool:
+        """True when the server answers and has the graph module (GRAPH.LIST), even before any write."""
         try:
-            return self.query("RETURN 1 AS ok") == [{"ok": 1}]
+            self._command("GRAPH.LIST")
         except GraphError:
             return False
+        return True
 
     def close(self) -> None:
         """Close the connection; the server keeps running (its owner stops it, see ``FalkorServer``)."""

@@ -20,7 +20,6 @@ from graph.base import GraphStats, Row, WriteSummary
 from graph.dialect import NEO4J, Dialect
 from graph.errors import (
     ConstraintViolation,
-    GraphError,
     GraphUnavailable,
     QueryError,
     RetryableGraphError,
@@ -40,6 +39,8 @@ class Neo4jGraphStore:
         user: Database user.
         password: The user's password (pass ``SecretStr.get_secret_value()``).
         database: Database name.
+        connection_timeout_s: Socket connect timeout.
+        max_retry_time_s: Upper bound for the driver's retries of transient failures.
     """
 
     backend = "neo4j"
@@ -53,12 +54,17 @@ class Neo4jGraphStore:
         *,
         database: str = "neo4j",
         connection_timeout_s: float = 10.0,
+        max_retry_time_s: float = 5.0,
     ) -> None:
         self.uri = uri
         self.database = database
         try:
+            # The driver retries transient failures of managed queries; keep that bounded (default 30 s).
             self._driver = neo4j.GraphDatabase.driver(
-                uri, auth=(user, password), connection_timeout=connection_timeout_s
+                uri,
+                auth=(user, password),
+                connection_timeout=connection_timeout_s,
+                max_transaction_retry_time=max_retry_time_s,
             )
         except (neo4j_errors.DriverError, ValueError) as e:
             raise GraphUnavailable(f"cannot create a Neo4j driver for {uri}: {e}") from e
@@ -160,10 +166,12 @@ class Neo4jGraphStore:
         self.write("MATCH (n) DETACH DELETE n")
 
     def health(self) -> bool:
+        """True when the server accepts a connection (no retries: a health check must answer fast)."""
         try:
-            return self.query("RETURN 1 AS ok") == [{"ok": 1}]
-        except GraphError:
+            self._driver.verify_connectivity()
+        except (neo4j_errors.Neo4jError, neo4j_errors.DriverError, OSError):
             return False
+        return True
 
     def close(self) -> None:
         self._end_session()

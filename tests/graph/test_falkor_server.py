@@ -257,3 +257,11 @@ def test_read_only_query_refuses_writes(server: FalkorServer) -> None:
     with pytest.raises(QueryError, match=r"use GraphStore.write\(\)"):
         store.query("CREATE (:Matter {id: 'x'})")
     store.close()
+
+
+def test_a_graph_never_written_reads_as_empty(server: FalkorServer) -> None:
+    store = FalkorDBGraphStore.from_server(server, "never_written")
+    assert store.health()
+    assert store.query("MATCH (n) RETURN n.id AS id") == []
+    assert store.stats().nodes == {} and matter_detail(store, "matter.x") is None
+    store.close()

@@ -278,6 +278,9 @@ def test_fulltext_search_finds_chinese_text(store: GraphStore) -> None:
             break
         time.sleep(0.05)
     assert [h.id for h in hits] == ["policy.marriage_reg"]
+    # A sentence finds the matter even though the index holds other word boundaries.
+    assert [h.id for h in fulltext_search(store, "Matter", "我想办户口迁移")] == ["matter.hukou_move"]
+    assert "matter.marriage" in [h.id for h in fulltext_search(store, "Matter", "结婚")]
     assert fulltext_search(store, "FAQ", "？？") == []
     with pytest.raises(ValueError, match="no full-text index"):
         fulltext_search(store, "Window", "B01")
