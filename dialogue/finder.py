@@ -13,7 +13,9 @@ from typing import Any, Protocol
 from dialogue.base import FinderResult, Knowledge
 
 # Words that carry no matter identity; removed before matching so "怎么办" does not match "办".
-_FILLER = re.compile(r"(请问|我想|我要|想要|怎么办理|怎么办|如何|需要|什么|哪些|材料|多久|多少钱|在哪里?|窗口|一下|可以|能不能)")
+_FILLER = re.compile(
+    r"(请问|我想|我要|想要|怎么办理|怎么办|如何|需要|什么|哪些|材料|多久|多少钱|在哪里?|窗口|一下|可以|能不能)"
+)
 
 
 def _bigrams(text: str) -> set[str]:
@@ -69,5 +71,7 @@ class RetrieverMatterFinder:
                 return FinderResult(out_of_scope=True)
             return self._fallback.search(text, k)
         top = max((m.score for m in result.matters), default=1.0) or 1.0
-        hits = [(m.matter_id, round(float(m.score) / top * float(result.confidence), 3)) for m in result.matters]
+        hits = [
+            (m.matter_id, round(float(m.score) / top * float(result.confidence), 3)) for m in result.matters
+        ]
         return FinderResult(hits=hits[:k], out_of_scope=bool(result.out_of_scope))

@@ -1,0 +1,659 @@
+"""The dialogue engine: ``Engine.handle(session_id, utterance, channel) -> Reply``.
+
+One turn: load state → safety → pending guide question / active form → intent → resolve the matter
+(finder, context) → skill (answer, guide, form, navigate, bundle, dispatch, hand-off) → optional LLM
+phrasing + grounding check → save state. The engine returns data only; adapters act on ``Reply.actions``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import re
+from collections.abc import Callable, Iterator
+
+from dialogue import safety
+from dialogue.answer import build_evidence, citation, compose, speech_of
+from dialogue.base import Action, Card, ChatModel, Knowledge, MatterFacts, MatterFinder, Reply, StreamEvent
+from dialogue.context import DialogueState, resolve_reference
+from dialogue.dispatch import classify_complaint
+from dialogue.errors import DialogueError, UnknownMatterError
+from dialogue.forms import (
+    FormState,
+    form_card_data,
+    handle_form_utterance,
+    materials_to_bring,
+    opening_prompt,
+    start_form,
+)
+from dialogue.grounding import check
+from dialogue.guide import build_guide, guide_card, guide_text, next_question, parse_option
+from dialogue.intents import IntentResult, classify, find_place
+from dialogue.llm import SYSTEM_PROMPT, build_user_prompt
+from dialogue.privacy import mask_text
+from dialogue.store import DialogueStore
+
+log = logging.getLogger(__name__)
+
+_ASPECT = {
+    "ask_materials": "materials",
+    "ask_where": "where",
+    "ask_time": "time",
+    "ask_fee": "fee",
+    "ask_online": "online",
+    "ask_how": "how",
+}
+_CHAT = {
+    "你好": "您好！我是政务服务导办助手，可以告诉您办事要带的材料、去哪个窗口，也可以带您过去。",
+    "谢谢": "不客气，还有什么可以帮您？",
+    "再见": "再见，祝您办事顺利！",
+    "拜拜": "再见，祝您办事顺利！",
+    "你是谁": "我是政务服务中心的导办机器人，可以解答办事问题、帮您填表、带您去窗口。",
+}
+_SENTENCE = re.compile(r"[^。！？!?]+[。！？!?]?")
+
+
+class Engine:
+    """Stateless between calls: all memory lives in the store, keyed by session id."""
+
+    def __init__(
+        self,
+        knowledge: Knowledge,
+        finder: MatterFinder,
+        store: DialogueStore,
+        chat_model: ChatModel | None = None,
+        *,
+        llm_timeout_s: float = 8.0,
+        session_ttl_s: float = 1800,
+        today: Callable[[], dt.date] = dt.date.today,
+        secrets: list[str] | None = None,
+    ) -> None:
+        self.knowledge = knowledge
+        self.finder = finder
+        self.store = store
+        self.chat_model = chat_model
+        self.llm_timeout_s = llm_timeout_s
+        self.session_ttl_s = session_ttl_s
+        self._today = today
+        self._secrets = list(secrets or [])
+        self._places = knowledge.places()
+        self._materials = {r.name for mid in knowledge.matter_ids() for r in knowledge.matter(mid).materials}
+
+    # ------------------------------------------------------------------ public API
+    def login(self, session_id: str, citizen_id: str) -> None:
+        """Bind a verified citizen (ID card reader, e-licence app) to a session; prefill uses only theirs."""
+        state = self._load(session_id)
+        if state.citizen_id and state.citizen_id != citizen_id:
+            state = DialogueState()  # a different person: nothing of the previous citizen carries over
+        state.citizen_id = citizen_id
+        self._save(session_id, state)
+
+    def handle(self, session_id: str, utterance: str, channel: str = "text") -> Reply:
+        """Answer one utterance; never raises for citizen input (errors become a polite reply)."""
+        state = self._load(session_id)
+        state.turns += 1
+        try:
+            reply = self._turn(session_id, utterance, state)
+        except DialogueError as e:
+            log.warning("turn failed in %s: %s", session_id, mask_text(str(e)))
+            reply = Reply(
+                text="抱歉，刚才没有处理好，请再说一遍，或者说“转人工”。",
+                speech="抱歉，请再说一遍。",
+                intent="error",
+            )
+        if channel == "voice":
+            reply.speech = speech_of(reply.text, 80)
+        state.remember(utterance, reply.intent, reply.text)
+        reply.state = {
+            "matter_id": state.matter_id,
+            "intent": reply.intent,
+            "turns": state.turns,
+            "guide_matter": state.guide_matter,
+            "form": state.form.form_id if state.form else None,
+        }
+        self._save(session_id, state)
+        log.info("turn %s intent=%s text=%s", session_id, reply.intent, mask_text(utterance))
+        return reply
+
+    def stream(self, session_id: str, utterance: str, channel: str = "text") -> Iterator[StreamEvent]:
+        """The turn as sentence events (already grounding-checked), then the full reply."""
+        reply = self.handle(session_id, utterance, channel)
+        for sentence in _SENTENCE.findall(reply.text):
+            if sentence.strip():
+                yield StreamEvent(type="sentence", text=sentence)
+        yield StreamEvent(type="reply", reply=reply)
+
+    # ------------------------------------------------------------------ state
+    def _load(self, session_id: str) -> DialogueState:
+        raw = self.store.load_session(session_id)
+        return DialogueState.model_validate(raw) if raw else DialogueState()
+
+    def _save(self, session_id: str, state: DialogueState) -> None:
+        self.store.save_session(
+            session_id, state.model_dump(mode="json"), self.session_ttl_s, state.citizen_id
+        )
+
+    def _profile(self, state: DialogueState) -> dict[str, object]:
+        return self.store.profile(state.citizen_id) if state.citizen_id else {}
+
+    # ------------------------------------------------------------------ one turn
+    def _turn(self, session_id: str, utterance: str, state: DialogueState) -> Reply:
+        text, injected = safety.sanitize(utterance)
+        if injected and not text:
+            return Reply(text=safety.REFUSAL, speech=safety.REFUSAL, intent="refused")
+        found = self.finder.search(text)
+        intent = classify(text, found, self._places, in_form=state.form is not None)
+        if state.guide_matter and state.guide_question:
+            reply = self._guide_answer(text, state, intent)
+            if reply is not None:
+                return reply
+        if state.form is not None:
+            leaves_form = intent.intent in (
+                "handoff",
+                "navigate",
+                "complaint",
+                "form_continue",
+                "guide",
+                "bundle",
+            )
+            asks_about_matter = intent.intent in _ASPECT and intent.intent != "ask_how" and bool(found.hits)
+            if not (leaves_form or asks_about_matter):
+                return self._form_turn(session_id, text, state)
+        return self._dispatch(session_id, text, state, intent, found.hits)
+
+    def _dispatch(
+        self,
+        session_id: str,
+        text: str,
+        state: DialogueState,
+        intent: IntentResult,
+        hits: list[tuple[str, float]],
+    ) -> Reply:
+        name = intent.intent
+        if name == "follow_up":
+            ref = resolve_reference(text, state)
+            if ref is None:
+                return Reply(text="请问您指的是哪一个事项？", speech="请问您指的是哪一个事项？", intent=name)
+            state.matter_id = ref
+            name = state.last_intent if state.last_intent in _ASPECT else "ask_how"
+            return self._answer(name, self.knowledge.matter(ref), text, state)
+        if name in _ASPECT:
+            facts = self._matter(intent, hits, state)
+            if facts is None:
+                return self._unknown(session_id, text, name)
+            if len(hits) > 1 and hits[1][1] >= hits[0][1] - 0.05:
+                state.last_list = [m for m, _ in hits[:3]]  # ambiguous: "第二个呢" can pick another
+            return self._answer(name, facts, text, state)
+        handler = {
+            "guide": self._guide_start,
+            "form_start": self._form_start,
+            "form_continue": self._form_continue,
+            "form_submit": self._form_intent,
+            "form_correct": self._form_intent,
+            "navigate": self._navigate,
+            "bundle": self._bundle,
+            "complaint": self._complaint,
+            "handoff": self._handoff,
+            "chitchat": self._chitchat,
+        }.get(name)
+        if handler is None:
+            return self._unknown(session_id, text, "out_of_scope")
+        return handler(session_id, text, state, intent, hits)
+
+    def _matter(
+        self, intent: IntentResult, hits: list[tuple[str, float]], state: DialogueState
+    ) -> MatterFacts | None:
+        """The matter of this turn: named in the utterance, else the one in context (ellipsis)."""
+        matter_id = intent.matter_hit or state.matter_id
+        if matter_id is None:
+            return None
+        try:
+            facts = self.knowledge.matter(matter_id)
+        except UnknownMatterError:
+            return None
+        state.matter_id = facts.id
+        return facts
+
+    # ------------------------------------------------------------------ answers
+    def _answer(self, intent: str, facts: MatterFacts, question: str, state: DialogueState) -> Reply:
+        aspect = _ASPECT[intent]
+        answers = state.answers.get(facts.id, {})
+        draft = compose(facts, aspect, answers)
+        state.last_intent = intent
+        text, grounded, flagged, used = self._phrase(facts, question, draft, answers)
+        cards = [
+            Card(
+                type="matter_guide",
+                title=facts.name,
+                data={
+                    "matter_id": facts.id,
+                    "windows": [w.id for w in facts.windows],
+                    "fee": facts.fee,
+                    "online": facts.online_level,
+                    "phone": facts.phone,
+                },
+            )
+        ]
+        if aspect == "materials":
+            cards.append(
+                Card(
+                    type="material_checklist",
+                    title=f"{facts.name} 材料清单",
+                    data={
+                        "materials": [
+                            {
+                                "name": r.name,
+                                "copies": r.copies,
+                                "original": r.original,
+                                "when": r.when,
+                                "elicense": r.elicense,
+                            }
+                            for r in facts.materials
+                        ]
+                    },
+                )
+            )
+        actions = []
+        if aspect == "where" and facts.windows and facts.windows[0].location:
+            loc = facts.windows[0].location
+            cards.append(Card(type="map", title=loc.name, data=loc.model_dump()))
+        if facts.situations and aspect == "materials" and not answers:
+            text += "如果您愿意，我可以根据您的情况列出准确的材料清单，请说“帮我生成指南”。"
+        return Reply(
+            text=text,
+            speech=speech_of(text),
+            intent=intent,
+            matter_id=facts.id,
+            cards=cards,
+            actions=actions,
+            citations=[citation(facts)],
+            grounded=grounded,
+            flagged=flagged,
+            llm_used=used,
+        )
+
+    def _phrase(
+        self, facts: MatterFacts, question: str, draft: str, answers: dict[str, str]
+    ) -> tuple[str, bool, list[str], bool]:
+        """LLM phrasing with the post-check; the deterministic draft on any failure."""
+        if self.chat_model is None:
+            return draft, True, [], False
+        ev = build_evidence(facts, answers)
+        try:
+            raw = self.chat_model.complete(
+                SYSTEM_PROMPT, build_user_prompt(ev.facts_text, question, draft), self.llm_timeout_s
+            )
+        except DialogueError as e:
+            log.warning("LLM fallback for %s: %s", facts.id, e)
+            return draft, True, [], False
+        if safety.leaks_config(raw, self._secrets):
+            return draft, True, ["配置泄露"], False
+        result = check(raw, ev, self._materials)
+        if not result.text:
+            return draft, True, result.flagged, False
+        return result.text, result.grounded, result.flagged, True
+
+    def _unknown(self, session_id: str, text: str, intent: str) -> Reply:
+        self.store.record_unanswered(session_id, mask_text(text))
+        msg = (
+            "抱歉，这个问题我暂时回答不了，已经记录下来。您可以换个说法，或者到咨询导办台找工作人员。"
+            if intent == "out_of_scope"
+            else "请问您要办理的是什么事项？例如“办社保卡”“补身份证”。"
+        )
+        return Reply(text=msg, speech=msg, intent=intent)
+
+    # ------------------------------------------------------------------ personalised guide
+    def _guide_start(
+        self,
+        session_id: str,
+        text: str,
+        state: DialogueState,
+        intent: IntentResult,
+        hits: list[tuple[str, float]],
+    ) -> Reply:
+        facts = self._matter(intent, hits, state)
+        if facts is None:
+            return self._unknown(session_id, text, "guide")
+        if "打印" in text and state.guide_matter is None and facts.id in state.answers:
+            guide = build_guide(facts, state.answers[facts.id], self._profile(state))
+            return Reply(
+                text="好的，正在为您打印办事指南。",
+                speech="好的，正在为您打印办事指南。",
+                intent="guide",
+                matter_id=facts.id,
+                cards=[guide_card(guide)],
+                actions=[Action(type="PrintGuide", target=facts.id, label=facts.name)],
+                citations=[citation(facts)],
+            )
+        return self._guide_next(state, facts, prefix="")
+
+    def _guide_next(self, state: DialogueState, facts: MatterFacts, prefix: str) -> Reply:
+        answers = state.answers.setdefault(facts.id, {})
+        question = next_question(facts, answers, self._profile(state))
+        if question is not None:
+            state.guide_matter, state.guide_question = facts.id, question.id
+            options = "、".join(label for _, label in question.options)
+            msg = f"{prefix}{question.question}（{options}）"
+            return Reply(
+                text=msg,
+                speech=speech_of(msg),
+                intent="guide",
+                matter_id=facts.id,
+                cards=[
+                    Card(
+                        type="question",
+                        title=question.question,
+                        data={"situation": question.id, "options": question.options},
+                    )
+                ],
+                citations=[citation(facts)],
+            )
+        state.guide_matter = state.guide_question = None
+        guide = build_guide(facts, answers, self._profile(state))
+        state.answers[facts.id] = {k: v for k, v in answers.items()}
+        state.last_intent = "ask_materials"
+        text = prefix + guide_text(guide)
+        actions = [Action(type="PrintGuide", target=facts.id, label=facts.name)] if "打印" in prefix else []
+        return Reply(
+            text=text,
+            speech=speech_of(text),
+            intent="guide",
+            matter_id=facts.id,
+            cards=[guide_card(guide)],
+            actions=actions,
+            citations=[citation(facts)],
+        )
+
+    def _guide_answer(self, text: str, state: DialogueState, intent: IntentResult) -> Reply | None:
+        facts = self.knowledge.matter(state.guide_matter or "")
+        sit = next((s for s in facts.situations if s.id == state.guide_question), None)
+        value = parse_option(sit, text) if sit else None
+        if value is None or sit is None:
+            if intent.intent in ("out_of_scope", "chitchat", "follow_up") and sit is not None:
+                options = "、".join(label for _, label in sit.options)
+                msg = f"没有听明白，请问{sit.question}可以回答：{options}。"
+                return Reply(text=msg, speech=speech_of(msg), intent="guide", matter_id=facts.id)
+            state.guide_matter = state.guide_question = None  # the citizen moved on
+            return None
+        state.answers.setdefault(facts.id, {})[sit.id] = value
+        return self._guide_next(state, facts, prefix="")
+
+    # ------------------------------------------------------------------ forms
+    def _form_for(self, facts: MatterFacts) -> Reply | None:
+        if not facts.forms:
+            msg = f"{facts.name}暂时不能在这里在线填表，请到{'、'.join(w.name for w in facts.windows)}办理。"
+            return Reply(
+                text=msg, speech=msg, intent="form_start", matter_id=facts.id, citations=[citation(facts)]
+            )
+        return None
+
+    def _form_start(
+        self,
+        session_id: str,
+        text: str,
+        state: DialogueState,
+        intent: IntentResult,
+        hits: list[tuple[str, float]],
+    ) -> Reply:
+        facts = self._matter(intent, hits, state)
+        if facts is None:
+            return self._unknown(session_id, text, "form_start")
+        refusal = self._form_for(facts)
+        if refusal is not None:
+            return refusal
+        form = facts.forms[0]
+        lic = self.store.elicenses(state.citizen_id) if state.citizen_id else {}
+        state.form = start_form(form, facts.id, self._profile(state), lic)
+        turn = opening_prompt(form, state.form)
+        state.form = turn.state
+        self._persist_draft(session_id, state)
+        return self._form_reply(form.name, turn.text, state, "form_start", facts)
+
+    def _form_continue(
+        self,
+        session_id: str,
+        text: str,
+        state: DialogueState,
+        intent: IntentResult,
+        hits: list[tuple[str, float]],
+    ) -> Reply:
+        if state.form is None:
+            for mid in ([state.matter_id] if state.matter_id else []) + self.knowledge.matter_ids():
+                facts = self.knowledge.matter(mid)
+                for form in facts.forms:
+                    draft = self.store.load_draft(session_id, form.id)
+                    if draft is not None:
+                        state.form = FormState(
+                            form_id=form.id, matter_id=mid, values=draft["values"], pending=draft["pending"]
+                        )
+                        break
+                if state.form is not None:
+                    break
+        if state.form is None:
+            msg = "没有找到您未完成的申请表。要开始新的申请，请说“帮我填XX申请表”。"
+            return Reply(text=msg, speech=msg, intent="form_continue")
+        facts = self.knowledge.matter(state.form.matter_id)
+        form = next(f for f in facts.forms if f.id == state.form.form_id)
+        turn = opening_prompt(form, state.form)
+        state.form = turn.state
+        return self._form_reply(form.name, "好的，我们继续。" + turn.text, state, "form_continue", facts)
+
+    def _form_turn(self, session_id: str, text: str, state: DialogueState) -> Reply:
+        assert state.form is not None
+        facts = self.knowledge.matter(state.form.matter_id)
+        form = next(f for f in facts.forms if f.id == state.form.form_id)
+        turn = handle_form_utterance(form, state.form, text, self._today())
+        state.form = turn.state
+        self._persist_draft(session_id, state)
+        if turn.submit_requested:
+            return self._submit(session_id, state, facts)
+        return self._form_reply(form.name, turn.text, state, "form_fill", facts)
+
+    def _form_intent(
+        self,
+        session_id: str,
+        text: str,
+        state: DialogueState,
+        intent: IntentResult,
+        hits: list[tuple[str, float]],
+    ) -> Reply:
+        if state.form is None:
+            msg = "目前没有正在填写的申请表。"
+            return Reply(text=msg, speech=msg, intent=intent.intent)
+        return self._form_turn(session_id, text, state)
+
+    def _submit(self, session_id: str, state: DialogueState, facts: MatterFacts) -> Reply:
+        assert state.form is not None
+        lic = self.store.elicenses(state.citizen_id) if state.citizen_id else {}
+        missing = materials_to_bring(facts, state.answers.get(facts.id, {}), self._profile(state), lic)
+        window = facts.windows[0] if facts.windows else None
+        receipt = self.store.submit_case(
+            session_id,
+            state.form.form_id,
+            facts.id,
+            state.form.values,
+            window.id if window else "",
+            missing,
+            state.citizen_id,
+        )
+        form_state = state.form.model_copy(update={"receipt_no": receipt})
+        state.form = None
+        bring = "、".join(missing) if missing else "无需再带其他材料"
+        where = window.name if window else "综合受理窗口"
+        text = f"已提交，受理编号{receipt}。请到{where}办理，还需要带：{bring}。"
+        actions = (
+            [Action(type="NavigateTo", target=window.location.id, label=where)]
+            if window and window.location
+            else []
+        )
+        form = next(f for f in facts.forms if f.id == form_state.form_id)
+        return Reply(
+            text=text,
+            speech=speech_of(text),
+            intent="form_submit",
+            matter_id=facts.id,
+            cards=[
+                Card(
+                    type="case",
+                    title="受理回执",
+                    data={"receipt_no": receipt, "window": where, "missing_materials": missing},
+                ),
+                Card(type="form_state", title=form.name, data=form_card_data(form, form_state)),
+            ],
+            actions=actions,
+            citations=[citation(facts)],
+        )
+
+    def _persist_draft(self, session_id: str, state: DialogueState) -> None:
+        if state.form is not None:
+            self.store.save_draft(
+                session_id,
+                state.form.form_id,
+                state.form.matter_id,
+                state.form.values,
+                state.form.pending,
+                state.citizen_id,
+            )
+
+    def _form_reply(
+        self, title: str, text: str, state: DialogueState, intent: str, facts: MatterFacts
+    ) -> Reply:
+        assert state.form is not None
+        form = next(f for f in facts.forms if f.id == state.form.form_id)
+        return Reply(
+            text=text,
+            speech=speech_of(mask_text(text)),
+            intent=intent,
+            matter_id=facts.id,
+            cards=[Card(type="form_state", title=title, data=form_card_data(form, state.form))],
+            citations=[citation(facts)],
+        )
+
+    # ------------------------------------------------------------------ navigation, bundles, dispatch
+    def _navigate(
+        self,
+        session_id: str,
+        text: str,
+        state: DialogueState,
+        intent: IntentResult,
+        hits: list[tuple[str, float]],
+    ) -> Reply:
+        target = None
+        label = ""
+        if intent.window_id:
+            try:
+                win = next(
+                    w
+                    for mid in self.knowledge.matter_ids()
+                    for w in self.knowledge.matter(mid).windows
+                    if w.id == intent.window_id
+                )
+                target, label = win.location, win.name
+            except StopIteration:
+                target = next((p for p in self._places if intent.window_id in p.aliases), None)
+                label = f"{intent.window_id}窗口"
+        if target is None:
+            place = find_place(text, self._places)
+            if place is not None:
+                target, label = place, place.name
+        if target is None:
+            facts = self._matter(intent, hits, state)
+            if facts is not None and facts.windows:
+                target, label = facts.windows[0].location, f"{facts.name}的{facts.windows[0].name}"
+        if target is None:
+            msg = "请问您要去哪里？例如“带我去B01窗口”“洗手间在哪”。"
+            return Reply(text=msg, speech=msg, intent="navigate")
+        msg = f"{label}在{target.floor}楼。请跟我来，我带您过去。"
+        return Reply(
+            text=msg,
+            speech=msg,
+            intent="navigate",
+            matter_id=state.matter_id,
+            cards=[Card(type="map", title=label, data=target.model_dump())],
+            actions=[Action(type="NavigateTo", target=target.id, label=label)],
+        )
+
+    def _bundle(
+        self,
+        session_id: str,
+        text: str,
+        state: DialogueState,
+        intent: IntentResult,
+        hits: list[tuple[str, float]],
+    ) -> Reply:
+        bundles = self.knowledge.bundles()
+        chosen = next((b for b in bundles if any(a in text for a in (b.name, *b.aliases))), None)
+        if chosen is None and hits:
+            chosen = next((b for b in bundles if hits[0][0] in b.matters), None)
+        if chosen is None and "出生" in text:
+            chosen = next((b for b in bundles if "出生" in b.name), None)
+        if chosen is None:
+            names = "、".join(b.name for b in bundles) or "暂无"
+            msg = f"目前可以“一件事一次办”的有：{names}。请问您想办哪一件？"
+            return Reply(text=msg, speech=msg, intent="bundle")
+        names = [self.knowledge.matter(m).name for m in chosen.matters]
+        state.last_list = list(chosen.matters)
+        state.matter_id = chosen.matters[0]
+        state.last_intent = "ask_how"
+        listing = "；".join(f"第{i}个，{n}" for i, n in enumerate(names, 1))
+        msg = (
+            f"{chosen.name}可以一次申请、一窗受理，包括{len(names)}个事项：{listing}。"
+            f"请到{'、'.join(w + '号窗口' for w in chosen.windows)}办理，承诺{chosen.promised_limit_days}个工作日内办结。"
+        )
+        return Reply(
+            text=msg,
+            speech=speech_of(msg),
+            intent="bundle",
+            cards=[Card(type="bundle", title=chosen.name, data=chosen.model_dump())],
+            citations=[citation(self.knowledge.matter(m)) for m in chosen.matters],
+        )
+
+    def _complaint(
+        self,
+        session_id: str,
+        text: str,
+        state: DialogueState,
+        intent: IntentResult,
+        hits: list[tuple[str, float]],
+    ) -> Reply:
+        d = classify_complaint(text)
+        order = self.store.record_work_order(session_id, mask_text(text), d.department_id, d.confidence)
+        if d.confidence >= 0.3:
+            msg = (
+                f"您反映的问题已登记（工单号{order}），将转交{d.department_name}处理，处理结果会电话告知您。"
+            )
+        else:
+            msg = f"您反映的问题已登记（工单号{order}），工作人员会尽快确认由哪个部门处理。"
+        return Reply(
+            text=msg,
+            speech=msg,
+            intent="complaint",
+            cards=[Card(type="work_order", title="工单", data={"id": order, **d.model_dump()})],
+        )
+
+    def _handoff(
+        self,
+        session_id: str,
+        text: str,
+        state: DialogueState,
+        intent: IntentResult,
+        hits: list[tuple[str, float]],
+    ) -> Reply:
+        msg = "好的，正在为您呼叫工作人员，请稍等，也可以直接到一楼咨询导办台。"
+        return Reply(
+            text=msg,
+            speech=msg,
+            intent="handoff",
+            actions=[Action(type="HandOff", target="citizen_request", label="转人工")],
+        )
+
+    def _chitchat(
+        self,
+        session_id: str,
+        text: str,
+        state: DialogueState,
+        intent: IntentResult,
+        hits: list[tuple[str, float]],
+    ) -> Reply:
+        msg = next((v for k, v in _CHAT.items() if k in text), "您好，请问有什么可以帮您？")
+        return Reply(text=msg, speech=msg, intent="chitchat")

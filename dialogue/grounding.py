@@ -1,0 +1,115 @@
+"""Post-check of LLM text against the evidence: materials, windows, time limits and fees.
+
+The check is sentence by sentence: a sentence that names a material, a window, a number of days or an
+amount of money absent from the evidence is removed and reported in ``flagged``. Material mentions are
+found two ways: any catalogue material name, and document-like nouns (…证, …证明, …簿, …照片, …合同).
+"""
+
+from __future__ import annotations
+
+import re
+
+from pydantic import BaseModel, Field
+
+from dialogue.answer import Evidence
+
+_SENTENCE = re.compile(r"[^。！？!?\n]+[。！？!?\n]?")
+_WINDOW = re.compile(r"(?<![A-Za-z0-9])([A-Z]\d{2})(?:号)?(?:窗口)?(?!\d)")
+_DAYS = re.compile(r"(\d+|[一二两三四五六七八九十]+)\s*个?\s*(工作日|天|日)")
+_MONEY = re.compile(r"(\d+(?:\.\d+)?)\s*元")
+_FREE = re.compile(r"免费|不收费|不收取|无需缴费|不需要交钱")
+_IMMEDIATE = re.compile(r"即办|当场办结|当天办结|立等可取|当场拿")
+# Document-like nouns: the suffix and the two characters before it form the mention ("户口本", "执业证书").
+_DOC_SUFFIX = re.compile(r"(?<=[\u4e00-\u9fa5]{2})(证明|证书|执照|合同|照片|簿|本|证|卡)")
+_NOT_MATERIAL = (
+    "保证",
+    "认证",
+    "验证",
+    "论证",
+    "办证",
+    "领证",
+    "拿证",
+    "出证",
+    "换证",
+    "补证",
+    "发证",
+    "制证",
+    "取证",
+    "电子证",
+    "基本",
+    "成本",
+    "版本",
+    "日本",
+    "根本",
+    "资本",
+    "样本",
+    "文本",
+    "剧本",
+    "刷卡",
+    "打卡",
+)
+
+
+class GroundingResult(BaseModel):
+    text: str
+    grounded: bool
+    flagged: list[str] = Field(default_factory=list)
+    removed: list[str] = Field(default_factory=list)
+
+
+def _cn_int(s: str) -> int:
+    if s.isdigit():
+        return int(s)
+    if s.startswith("十"):
+        return 10 + _CN.get(s[1:], 0) if len(s) > 1 else 10
+    if "十" in s:
+        tens, _, ones = s.partition("十")
+        return _CN.get(tens, 0) * 10 + _CN.get(ones, 0)
+    return _CN.get(s, -1)
+
+
+def sentence_problems(sentence: str, ev: Evidence, catalogue_materials: set[str]) -> list[str]:
+    """The ungrounded claims of one sentence (empty when every stated fact is in the evidence)."""
+    problems: list[str] = []
+    allowed = set(ev.materials)
+    for name in catalogue_materials:
+        if name in sentence and name not in ev.vocabulary:
+            problems.append(f"材料:{name}")
+    for m in _DOC_SUFFIX.finditer(sentence):
+        mention = sentence[m.start() - 2 : m.end()]
+        if any(mention.endswith(x) for x in _NOT_MATERIAL) or mention in ev.vocabulary:
+            continue
+        if m.group(1) == "照片" and "照片" in "".join(allowed):
+            continue  # "一寸照片" for "一寸免冠彩色照片"
+        if f"材料:{mention}" not in problems:
+            problems.append(f"材料:{mention}")
+    for m in _WINDOW.finditer(sentence):
+        if m.group(1) not in ev.windows:
+            problems.append(f"窗口:{m.group(1)}")
+    for m in _DAYS.finditer(sentence):
+        n = _cn_int(m.group(1))
+        if n not in ev.days and m.group(0) not in ev.vocabulary:
+            problems.append(f"时限:{m.group(0)}")
+    if _IMMEDIATE.search(sentence) and not ev.immediate:
+        problems.append("时限:即办")
+    for m in _MONEY.finditer(sentence):
+        if m.group(1) not in ev.fee:
+            problems.append(f"收费:{m.group(0)}")
+    if _FREE.search(sentence) and ev.fee != "不收费":
+        problems.append("收费:免费")
+    return problems
+
+
+def check(text: str, ev: Evidence, catalogue_materials: set[str] | None = None) -> GroundingResult:
+    """Remove every sentence with an ungrounded material, window, time limit or fee."""
+    kept: list[str] = []
+    flagged: list[str] = []
+    removed: list[str] = []
+    for sentence in _SENTENCE.findall(text.strip()):
+        problems = sentence_problems(sentence, ev, catalogue_materials or set())
+        if problems:
+            flagged.extend(problems)
+            removed.append(sentence.strip())
+        else:
+            kept.append(sentence)
+    return GroundingResult(text="".join(kept).strip(), grounded=not flagged, flagged=flagged, removed=removed)
