@@ -51,7 +51,7 @@ NODES: tuple[NodeSpec, ...] = (
     NodeSpec("Policy", ("id", "title", "doc_no", "issuer", "date", "excerpt", "url", "source"),
              fulltext=("title", "excerpt")),
     # One node recording which corpus version the graph was last ingested from.
-    NodeSpec("Meta", ("id", "corpus_version", "ingested_at")),
+    NodeSpec("Meta", ("id", "corpus_version")),
 )
 
 LABELS: tuple[str, ...] = tuple(n.label for n in NODES)
