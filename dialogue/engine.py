@@ -421,7 +421,7 @@ class Engine:
             for mid in ([state.matter_id] if state.matter_id else []) + self.knowledge.matter_ids():
                 facts = self.knowledge.matter(mid)
                 for form in facts.forms:
-                    draft = self.store.load_draft(session_id, form.id)
+                    draft = self.store.load_draft(session_id, form.id, state.citizen_id)
                     if draft is not None:
                         state.form = FormState(
                             form_id=form.id, matter_id=mid, values=draft["values"], pending=draft["pending"]

@@ -19,6 +19,7 @@ _DAYS = re.compile(r"(\d+|[一二两三四五六七八九十]+)\s*个?\s*(工作
 _MONEY = re.compile(r"(\d+(?:\.\d+)?)\s*元")
 _FREE = re.compile(r"免费|不收费|不收取|无需缴费|不需要交钱")
 _IMMEDIATE = re.compile(r"即办|当场办结|当天办结|立等可取|当场拿")
+_CN = {"一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9, "十": 10}
 # Document-like nouns: the suffix and the two characters before it form the mention ("户口本", "执业证书").
 _DOC_SUFFIX = re.compile(r"(?<=[\u4e00-\u9fa5]{2})(证明|证书|执照|合同|照片|簿|本|证|卡)")
 _NOT_MATERIAL = (
@@ -36,6 +37,7 @@ _NOT_MATERIAL = (
     "制证",
     "取证",
     "电子证",
+    "工本",
     "基本",
     "成本",
     "版本",

@@ -176,14 +176,19 @@ class DialogueStore:
             return len(rows)
 
     # ------------------------------------------------------------------ drafts and cases
-    def load_draft(self, session_id: str, form_id: str) -> dict[str, Any] | None:
+    def load_draft(
+        self, session_id: str, form_id: str, citizen_id: str | None = None
+    ) -> dict[str, Any] | None:
+        """The open draft of this session and form, only if it belongs to ``citizen_id`` (None = anonymous)."""
         with self._tx() as s:
             row = s.scalar(
                 select(DraftRow).where(
-                    DraftRow.session_id == session_id, DraftRow.form_id == form_id, DraftRow.status == "draft"
+                    DraftRow.session_id == session_id,
+                    DraftRow.form_id == form_id,
+                    DraftRow.status == "draft",
                 )
             )
-            if row is None:
+            if row is None or row.citizen_id != citizen_id:
                 return None
             return {
                 "form_id": row.form_id,

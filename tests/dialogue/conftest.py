@@ -8,6 +8,7 @@ from corpus.loader import Corpus, load_corpus
 from dialogue.knowledge import CorpusKnowledge
 from dialogue.testing import assemble_corpus_dir
 
+
 @pytest.fixture(scope="session")
 def corpus(tmp_path_factory: pytest.TempPathFactory) -> Corpus:
     return load_corpus(assemble_corpus_dir(tmp_path_factory.mktemp("corpus")))
