@@ -2,8 +2,12 @@
 
 FalkorDB runs each statement atomically but has no multi-statement transactions, so ``atomic()``
 snapshots the graph key (``GRAPH.COPY``) on entry and renames the snapshot back if the block raises.
-Writers from other processes during such a block would be rolled back too; GovGuide writes only from
-the ingest CLI, so this is acceptable (and documented).
+Caveats (acceptable because GovGuide writes only from one ingest at a time):
+
+* writes by other connections during a failed block are rolled back with it;
+* one store must not run ``atomic()`` from several threads at once (the nesting depth is per store);
+* a process killed inside a block leaves its ``<graph>.__atomic__.<id>`` snapshot key behind (visible
+  in ``GRAPH.LIST``; delete it with ``DEL``); the graph itself is consistent up to the last statement.
 """
 
 from __future__ import annotations

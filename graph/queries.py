@@ -49,8 +49,8 @@ WITH m, windows, f, collect(CASE WHEN ff IS NULL THEN null ELSE ff {{.*, order: 
 WITH m, windows, collect(CASE WHEN f IS NULL THEN null ELSE f {{.*, fields: fields}} END) AS forms
 RETURN m {{.*}} AS matter, windows, forms,
   [(m)-[:HANDLED_BY]->(d:Department) | d {{.id, .name, .short_name, .phone}}] AS departments,
-  [(m)-[r:REQUIRES]->(x:Material) | {{material: x {{.*}}, rel: properties(r)}}] AS materials,
-  [(m)-[r:HAS_SITUATION]->(s:Situation) | s {{.*, order: r.order}}] AS situations,
+  [(m)-[rq:REQUIRES]->(x:Material) | {{material: x {{.*}}, rel: properties(rq)}}] AS materials,
+  [(m)-[hs:HAS_SITUATION]->(s:Situation) | s {{.*, order: hs.order}}] AS situations,
   [(q:FAQ)-[:ABOUT]->(m) | q.id] AS faq_ids,
   [(p:Policy)-[:GOVERNS]->(m) | p.id] AS policy_ids,
   [(b:Bundle)-[:INCLUDES]->(m) | b {{.id, .name}}] AS bundles,
