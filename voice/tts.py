@@ -130,14 +130,19 @@ def _fix_stream_header(data: bytes) -> bytes:
 # --- pyttsx3 in a worker process ----------------------------------------------------------------------
 
 
-def _worker(conn: Connection, voice: str) -> None:
-    """Worker process: one pyttsx3 engine, one WAV per request, reply with the path or an error."""
+def _worker(conn: Connection, voice: str, rate: int) -> None:
+    """Worker process: one pyttsx3 engine at one rate, one WAV per request, reply with the path or an error.
+
+    The rate is fixed per worker: pyttsx3 applies later ``setProperty("rate")`` calls erratically (seen
+    here: after a change or two the speed stops following), so a different rate gets its own worker.
+    """
     with open(os.devnull, "w") as devnull, contextlib.redirect_stdout(devnull):  # pyttsx3 prints per file
         try:
             import pyttsx3
 
             engine = pyttsx3.init("espeak")
             engine.setProperty("voice", voice)
+            engine.setProperty("rate", rate)
             finished = threading.Event()
             engine.connect("finished-utterance", lambda name, completed: finished.set())
         except Exception as e:  # report, don't crash silently
@@ -151,10 +156,9 @@ def _worker(conn: Connection, voice: str) -> None:
                 return
             if req is None:
                 return
-            text, rate, path = req
+            text, path = req
             try:
                 finished.clear()
-                engine.setProperty("rate", rate)
                 engine.save_to_file(text, path)
                 engine.runAndWait()
                 if not finished.wait(30):
@@ -176,15 +180,48 @@ def _wait_file_stable(path: Path, timeout: float = 10.0) -> None:
         time.sleep(0.005)
 
 
+class _Worker:
+    """One worker process and its pipe."""
+
+    def __init__(self, ctx: Any, voice: str, rate: int) -> None:
+        parent, child = ctx.Pipe()
+        self.proc = ctx.Process(
+            target=_worker, args=(child, voice, rate), daemon=True, name=f"govguide-tts-{rate}"
+        )
+        self.proc.start()
+        child.close()
+        self.conn: Connection = parent
+        self.jobs = 0
+        if not parent.poll(30):
+            self.stop()
+            raise SynthesisError("the TTS worker did not start within 30 s")
+        kind, msg = parent.recv()
+        if kind != "ready":
+            self.stop()
+            raise BackendUnavailableError(msg)
+
+    def alive(self) -> bool:
+        return bool(self.proc.is_alive())
+
+    def stop(self) -> None:
+        with contextlib.suppress(Exception):
+            self.conn.send(None)
+        self.conn.close()
+        self.proc.join(2)
+        if self.proc.is_alive():
+            self.proc.kill()
+            self.proc.join(2)
+
+
 class Pyttsx3Synthesizer:
-    """pyttsx3 (espeak-ng driver) isolated in a worker process, with checks and a CLI fallback.
+    """pyttsx3 (espeak-ng driver) isolated in worker processes, with checks and a CLI fallback.
 
     Args:
         voice: espeak-ng voice id; Mandarin must be ``sit/cmn-latn-pinyin`` (plain ``cmn`` falls back
             to English for many characters).
-        rate: words per minute.
+        rate: default words per minute; each distinct rate gets its own worker (at most ``max_workers``).
         fallback: use ``EspeakSynthesizer`` when the worker fails twice.
-        max_jobs: restart the worker after this many utterances (long-lived engines degrade).
+        max_jobs: restart a worker after this many utterances (long-lived engines degrade).
     """
 
     backend = "pyttsx3"
@@ -196,6 +233,7 @@ class Pyttsx3Synthesizer:
         fallback: bool = True,
         max_jobs: int = 200,
         check: bool = True,
+        max_workers: int = 2,
     ) -> None:
         try:
             import pyttsx3  # noqa: F401
@@ -209,60 +247,50 @@ class Pyttsx3Synthesizer:
             max_jobs,
             check,
         )
+        self.max_workers = max_workers
         self._ctx = mp.get_context("spawn")
-        self._proc: Any = None
-        self._conn: Connection | None = None
-        self._jobs = 0
+        self._workers: dict[int, _Worker] = {}  # rate -> worker, least recently used first
         self._lock = threading.Lock()
         self._tmp = Path(tempfile.mkdtemp(prefix="govguide-tts-"))
+        self._seq = 0
         self.restarts = 0
         self.fallbacks = 0
 
-    def start(self) -> None:
-        """Start the worker now (otherwise the first ``synthesize`` does)."""
+    def start(self, rate: int | None = None) -> None:
+        """Start the worker for ``rate`` now (otherwise the first ``synthesize`` does)."""
         with self._lock:
-            self._ensure_worker()
+            self._worker(rate or self.rate)
 
-    def _ensure_worker(self) -> None:
-        if self._proc is not None and self._proc.is_alive() and self._jobs < self.max_jobs:
-            return
-        self._stop_worker()
-        parent, child = self._ctx.Pipe()
-        self._proc = self._ctx.Process(
-            target=_worker, args=(child, self.voice), daemon=True, name="govguide-tts"
-        )
-        self._proc.start()
-        child.close()
-        if not parent.poll(30):
-            raise SynthesisError("the TTS worker did not start within 30 s")
-        kind, msg = parent.recv()
-        if kind != "ready":
-            raise BackendUnavailableError(msg)
-        self._conn, self._jobs = parent, 0
+    def _worker(self, rate: int) -> _Worker:
+        w = self._workers.pop(rate, None)
+        if w is not None and (not w.alive() or w.jobs >= self.max_jobs):
+            w.stop()
+            w = None
+        if w is None:
+            while len(self._workers) >= self.max_workers:
+                self._workers.pop(next(iter(self._workers))).stop()
+            w = _Worker(self._ctx, self.voice, rate)
+        self._workers[rate] = w
+        return w
 
-    def _stop_worker(self) -> None:
-        if self._conn is not None:
-            with contextlib.suppress(Exception):
-                self._conn.send(None)
-            self._conn.close()
-        if self._proc is not None:
-            self._proc.join(2)
-            if self._proc.is_alive():
-                self._proc.kill()
-                self._proc.join(2)
-        self._proc, self._conn = None, None
+    def _drop(self, rate: int) -> None:
+        w = self._workers.pop(rate, None)
+        if w is not None:
+            w.stop()
 
     def _once(self, text: str, rate: int) -> Audio:
-        self._ensure_worker()
-        assert self._conn is not None
-        self._jobs += 1
-        path = self._tmp / f"u{os.getpid()}_{self._jobs}_{time.monotonic_ns()}.wav"
+        w = self._worker(rate)
+        w.jobs += 1
+        self._seq += 1
+        path = self._tmp / f"u{self._seq}_{time.monotonic_ns()}.wav"
         t0 = time.perf_counter()
-        self._conn.send((text, rate, str(path)))
-        if not self._conn.poll(60):
-            self._stop_worker()
-            raise SynthesisError("the TTS worker did not answer within 60 s")
-        kind, msg = self._conn.recv()
+        try:
+            w.conn.send((text, str(path)))
+            if not w.conn.poll(60):
+                raise SynthesisError("the TTS worker did not answer within 60 s")
+            kind, msg = w.conn.recv()
+        except (OSError, EOFError) as e:  # the worker died under us
+            raise SynthesisError(f"the TTS worker died: {e!r}") from e
         if kind != "ok":
             raise SynthesisError(f"pyttsx3 failed: {msg}")
         try:
@@ -290,7 +318,7 @@ class Pyttsx3Synthesizer:
                 except SynthesisError as e:
                     errors.append(str(e))
                     self.restarts += 1
-                    self._stop_worker()  # a fresh engine for the retry
+                    self._drop(r)  # a fresh engine for the retry
         if not self.fallback:
             raise SynthesisError("; ".join(errors))
         self.fallbacks += 1
@@ -307,7 +335,8 @@ class Pyttsx3Synthesizer:
 
     def close(self) -> None:
         with self._lock:
-            self._stop_worker()
+            for rate in list(self._workers):
+                self._drop(rate)
         shutil.rmtree(self._tmp, ignore_errors=True)
 
     def __enter__(self) -> Pyttsx3Synthesizer:

@@ -21,7 +21,8 @@ from voice.errors import BackendUnavailableError, ModelNotFoundError
 
 MODEL_HINT = (
     "Download a Vosk model (e.g. vosk-model-small-cn-0.22 for Mandarin) from "
-    "https://alphacephei.com/vosk/models, unpack it and set GOVGUIDE_VOICE__ASR_MODEL_DIR to the unpacked directory."
+    "https://alphacephei.com/vosk/models, unpack it and set "
+    "GOVGUIDE_VOICE__ASR_MODEL_DIR to the unpacked directory."
 )
 
 
@@ -30,7 +31,9 @@ def _vosk() -> Any:
         import vosk
     except ImportError as e:
         raise BackendUnavailableError("vosk is not installed: pip install vosk==0.3.45") from e
-    vosk.SetLogLevel(-1)
+    vosk.SetLogLevel(
+        -2
+    )  # -1 still prints warnings per recogniser (e.g. a grammar word not in the vocabulary)
     return vosk
 
 
@@ -58,6 +61,24 @@ def korean_model_dir() -> Path | None:
     return path if (path / "am" / "final.mdl").is_file() else None
 
 
+def phrases_in(text: str, phrases: Sequence[str]) -> list[str]:
+    """The grammar phrases a grammar-limited result consists of, in order (longest match first).
+
+    A Vosk grammar acts as a loop over its phrases, so carrier words ("…어디 있어요") come out as
+    extra phrases or [unk] after the one the citizen meant; callers usually take the first.
+    """
+    words, out, i = text.split(), [], 0
+    by_words = [(p.split(), p) for p in phrases]
+    while i < len(words):
+        match = next((p for pw, p in by_words if words[i : i + len(pw)] == pw), None)
+        if match is None:
+            i += 1
+            continue
+        out.append(match)
+        i += len(match.split())
+    return out
+
+
 class VoskRecognizer:
     """A Recognizer over one Vosk model.
 
@@ -77,12 +98,14 @@ class VoskRecognizer:
         self.model = vosk.Model(str(model_dir))
         self.load_s = time.perf_counter() - t0
         self.grammar: str | None = None
+        self.phrases: list[str] = []
         self.min_phrase_confidence = min_phrase_confidence
         if phrases:
             if not has_dynamic_graph(model_dir):
                 raise ModelNotFoundError(f"{model_dir} has a static graph: grammars need a small Vosk model")
             # ensure_ascii=False: Vosk matches words by their UTF-8 text, \\u escapes never match.
-            self.grammar = json.dumps(sorted(set(phrases)) + ["[unk]"], ensure_ascii=False)
+            self.phrases = sorted(set(phrases), key=lambda p: -len(p.split()))
+            self.grammar = json.dumps(self.phrases + ["[unk]"], ensure_ascii=False)
 
     def _recognizer(self, grammar: str | None = None) -> Any:
         rec = (
@@ -136,8 +159,9 @@ class VoskRecognizer:
             g = json.loads(grec.FinalResult())
             gtext, gwords = g.get("text", ""), g.get("result") or []
             gconf = sum(w.get("conf", 1.0) for w in gwords) / len(gwords) if gwords else 0.0
-            if gtext and "[unk]" not in gtext and gconf >= self.min_phrase_confidence:
-                phrase = gtext
+            if gtext and gconf >= self.min_phrase_confidence:
+                found = phrases_in(gtext, self.phrases)
+                phrase = found[0] if found else None
         return Transcript(res.get("text", ""), True, conf, phrase, audio_s, decode_s)
 
     def recognize(self, pcm: bytes) -> Transcript:
