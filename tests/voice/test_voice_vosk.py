@@ -7,6 +7,7 @@ import wave
 from pathlib import Path
 
 import pytest
+
 from voice.audio import chunks, silence, wav_to_pcm16k
 from voice.base import Recognizer
 from voice.errors import ModelNotFoundError
