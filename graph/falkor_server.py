@@ -160,7 +160,8 @@ class FalkorServer:
                 return self
             if state == "no-module":
                 raise GraphUnavailable(f"a redis server without the FalkorDB module owns {self.socket_path}")
-            if self._wait_for_existing():
+            if state == "loading" or self._wait_for_existing():
+                self._wait_healthy_or_raise()
                 self._adopt()
                 return self
             self._remove_stale_files()
@@ -171,6 +172,13 @@ class FalkorServer:
         if self._proc is None:
             self._pid = _read_pid(self.pid_path)
             log.debug("reusing FalkorDB server pid=%s on %s", self._pid, self.socket_path)
+
+    def _wait_healthy_or_raise(self) -> None:
+        deadline = time.monotonic() + self.start_timeout_s
+        while self._probe() != "healthy":
+            if time.monotonic() > deadline:
+                raise GraphUnavailable(f"FalkorDB on {self.socket_path} did not finish loading in time")
+            time.sleep(0.05)
 
     def _wait_for_existing(self) -> bool:
         """A live server from the pidfile that does not answer yet (e.g. replaying its AOF): wait for it."""
@@ -356,9 +364,8 @@ def _is_our_server(pid: int, socket_path: Path) -> bool:
     if not _pid_alive(pid):
         return False
     try:
-        cmdline = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")
+        # Redis rewrites its process title ("redis-server unixsocket:/path"), so match substrings.
+        cmdline = Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ")
     except OSError:
         return False
-    return (
-        any(part.endswith(b"redis-server") for part in cmdline[:1]) and str(socket_path).encode() in cmdline
-    )
+    return b"redis-server" in cmdline and str(socket_path).encode() in cmdline

@@ -265,3 +265,15 @@ def test_a_graph_never_written_reads_as_empty(server: FalkorServer) -> None:
     assert store.query("MATCH (n) RETURN n.id AS id") == []
     assert store.stats().nodes == {} and matter_detail(store, "matter.x") is None
     store.close()
+
+
+def test_a_live_but_unresponsive_server_is_never_duplicated(server: FalkorServer) -> None:
+    assert server.pid is not None
+    os.kill(server.pid, signal.SIGSTOP)  # alive (pidfile, socket) but not answering
+    try:
+        with pytest.raises(GraphUnavailable, match="did not answer"):
+            FalkorServer(server.data_dir, start_timeout_s=1.0).ensure_running()
+    finally:
+        os.kill(server.pid, signal.SIGCONT)
+    assert server.healthy()
+    assert server.pid_path.read_text().strip() == str(server.pid)
