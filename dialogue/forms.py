@@ -231,6 +231,7 @@ def handle_form_utterance(form: Form, state: FormState, text: str, today: dt.dat
         if fid not in state.typed:
             state.typed.append(fid)
         filled.append(fid)
+    filled.extend(derive_from_id(form, state))
     if state.pending and affirmative:
         state.values.update(state.pending)
         filled.extend(state.pending)
@@ -257,21 +258,24 @@ def _prompt(form: Form, state: FormState, filled: list[str], errors: list[str], 
     head = f"已记录{'、'.join(done)}。" if done else ""
     if errors:
         return FormTurn(text=head + " ".join(errors), state=state, filled=filled, errors=errors)
+    missing = [f for f in required_missing(form, state) if f.id not in state.pending]
     if state.pending:
+        # Ask the next empty field in the same breath, so "对，补领" settles both in one turn.
+        ask = ""
+        if missing:
+            state.asking = missing[0].id
+            ask = f"另外，请告诉我{missing[0].label}{_options(missing[0])}。"
+        prefilled = describe_values(form, state.pending, masked=True)
         return FormTurn(
-            text=head
-            + f"我从您的档案和电子证照中预填了：{describe_values(form, state.pending, masked=True)}。"
-            "这些信息对吗？对的话请说“对”，不对请直接说正确的内容。",
+            text=head + f"我从您的档案和电子证照中预填了：{prefilled}。"
+            "这些信息对吗？对的话请说“对”，不对请直接说正确的内容。" + ask,
             state=state,
             filled=filled,
         )
-    missing = required_missing(form, state)
     if missing:
         nxt = missing[0]
         state.asking = nxt.id
-        options = f"（可选：{'、'.join(nxt.options)}）" if nxt.options else ""
-        hint = f"（{nxt.help}）" if nxt.help else ""
-        return FormTurn(text=f"{head}请告诉我{nxt.label}{options}{hint}。", state=state, filled=filled)
+        return FormTurn(text=f"{head}请告诉我{nxt.label}{_options(nxt)}。", state=state, filled=filled)
     state.asking = None
     if submit:
         return FormTurn(text=head, state=state, filled=filled, complete=True, submit_requested=True)
@@ -282,6 +286,39 @@ def _prompt(form: Form, state: FormState, filled: list[str], errors: list[str], 
         filled=filled,
         complete=True,
     )
+
+
+def _options(f: FormField) -> str:
+    options = f"（可选：{'、'.join(f.options)}）" if f.options else ""
+    hint = f"（{f.help}）" if f.help else ""
+    return options + hint
+
+
+def derive_from_id(form: Form, state: FormState) -> list[str]:
+    """Fill gender and birth date from a validated ID number (digits 7-14 and 17); returns the fields set."""
+    id_value = next(
+        (state.values[f.id] for f in form.fields if f.type == "id_number" and f.id in state.values), None
+    )
+    if id_value is None:
+        return []
+    derived = {
+        "gender": "男" if int(id_value[16]) % 2 else "女",
+        "birth_date": f"{id_value[6:10]}-{id_value[10:12]}-{id_value[12:14]}",
+    }
+    out = []
+    for f in form.fields:
+        key = (
+            "gender"
+            if f.type == "enum" and set(f.options) == {"男", "女"}
+            else "birth_date"
+            if f.type == "date" and "出生" in f.label
+            else None
+        )
+        if key and f.id not in state.values and f.id not in state.pending:
+            state.values[f.id] = derived[key]
+            state.sources[f.id] = "id_number"
+            out.append(f.id)
+    return out
 
 
 def opening_prompt(form: Form, state: FormState) -> FormTurn:

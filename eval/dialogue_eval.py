@@ -145,6 +145,7 @@ def _forms(engine: Engine) -> dict[str, Any]:
     base_turns: list[int] = []
     typed: list[int] = []
     base_typed: list[int] = []
+    segment: list[str] = []
     failures = []
     for i, conv in enumerate(convs):
         sid = f"form-{i}"
@@ -168,6 +169,16 @@ def _forms(engine: Engine) -> dict[str, Any]:
         turns.append(len(conv["utterances"]) + 2)  # start + utterances + submit
         base_turns.append(conv["required"] + 2)  # start + one field per turn + submit
         base_typed.append(conv["required"])
+        segment.append("identified" if conv.get("citizen") else "anonymous")
+
+    def seg(name: str) -> dict[str, Any]:
+        idx = [k for k, s in enumerate(segment) if s == name]
+        if not idx:
+            return {}
+        return {"conversations": len(idx),
+                "turn_ratio": round(sum(turns[k] for k in idx) / sum(base_turns[k] for k in idx), 3),
+                "typed_reduction": round(1 - sum(typed[k] for k in idx) / sum(base_typed[k] for k in idx), 3)}
+
     return {
         "conversations": len(convs), "completed_rate": round(done / len(convs), 4),
         "mean_turns": round(statistics.mean(turns), 2) if turns else None,
@@ -175,6 +186,7 @@ def _forms(engine: Engine) -> dict[str, Any]:
         "turn_ratio": round(sum(turns) / sum(base_turns), 3) if base_turns else None,
         "typed_fields": sum(typed), "baseline_typed_fields": sum(base_typed),
         "typed_reduction": round(1 - sum(typed) / sum(base_typed), 3) if base_typed else None,
+        "identified": seg("identified"), "anonymous": seg("anonymous"),
         "failures": failures,
     }
 
@@ -208,6 +220,8 @@ def format_report(d: dict[str, Any]) -> str:
         f"{f['mean_turns']} vs {f['baseline_mean_turns']} (ratio {f['turn_ratio']}, target <= 0.5); typed "
         f"fields {f['typed_fields']} vs {f['baseline_typed_fields']} (-{(f['typed_reduction'] or 0) * 100:.0f}%, "
         "target >= 60%)",
+        f"    identified citizens (ID card / e-licence): {f['identified']}",
+        f"    anonymous citizens (nothing to prefill):  {f['anonymous']}",
         f"  dispatch accuracy      {dp['accuracy']:.3f} on {dp['n']} (dev {dp['dev_accuracy']:.3f}, held-out "
         f"{dp['heldout_accuracy']:.3f}); confidence >= 0.5 on {dp['confident_share']:.0%}, accuracy there "
         f"{dp['confident_accuracy']}",
