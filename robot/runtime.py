@@ -1,0 +1,298 @@
+"""The robot runtime: audio -> ASR -> TurnHandler (dialogue) -> TTS + navigation, plus the head display.
+
+``RobotRuntime`` is the only place where side effects happen: it feeds events to the pure
+``Behaviour`` and carries out the commands it returns (speak through TTS and the driver, move, cancel,
+dock, show on the head display). Driver events come back through a queue and are fed to the behaviour
+in order. ``run_sim`` wires everything for ``govguide robot --sim``.
+"""
+
+from __future__ import annotations
+
+import queue
+import re
+import time
+import uuid
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from robot.base import RobotDriver, RobotEvent, TurnHandler, action_kind, action_target
+from robot.behaviour import (
+    Ask,
+    BatteryLow,
+    Behaviour,
+    BehaviourConfig,
+    Cancel,
+    Command,
+    Dock,
+    Docked,
+    Event,
+    Heard,
+    NavArrived,
+    NavFailed,
+    Navigate,
+    PersonDetected,
+    Replied,
+    Say,
+    Show,
+    State,
+    Tick,
+)
+from robot.display import HeadDisplay
+from robot.errors import RuntimeConfigError
+from robot.map import LobbyMap, Resolved
+
+SENTENCE_END = re.compile(r"(?<=[。！？；!?;])")
+
+
+@dataclass
+class TurnRecord:
+    """What happened in one voice turn, with its latencies (seconds; robot motion excluded)."""
+
+    heard: str
+    corrected: str
+    asr_s: float = 0.0  # from the last audio chunk of the utterance to its final transcript
+    dialogue_s: float = 0.0
+    tts_first_audio_s: float = 0.0  # first sentence of the first reply synthesised
+    said: list[str] = field(default_factory=list)
+
+    @property
+    def latency_s(self) -> float:
+        return self.asr_s + self.dialogue_s + self.tts_first_audio_s
+
+
+class RobotRuntime:
+    """Runs the behaviour against a driver, a dialogue turn handler and (optionally) voice backends.
+
+    Args:
+        lobby: the lobby map.
+        driver: any RobotDriver (SimulatedRobot, Ros2Driver, NamedPointDriver).
+        handler: the dialogue side (``dialogue.Engine`` or a fake).
+        recognizer: a ``voice.base.Recognizer`` (needed for audio input only).
+        synthesizer: a ``voice.base.Synthesizer``; None: the driver's own TTS speaks the text.
+        corrector: a ``voice.phrases.PhraseCorrector`` applied to transcripts (None: off).
+        display: the head display server, if any.
+        audio_out: a directory to save each spoken WAV to (simulation), or None.
+    """
+
+    def __init__(
+        self,
+        lobby: LobbyMap,
+        driver: RobotDriver,
+        handler: TurnHandler,
+        *,
+        recognizer: Any = None,
+        synthesizer: Any = None,
+        corrector: Any = None,
+        display: HeadDisplay | None = None,
+        config: BehaviourConfig | None = None,
+        elderly: bool = False,
+        elderly_rate: int = 120,
+        audio_out: Path | None = None,
+        session_id: str | None = None,
+        clock: Callable[[], float] | None = None,
+        sleep: Callable[[float], None] | None = None,
+    ) -> None:
+        self.lobby, self.driver, self.handler = lobby, driver, handler
+        self.recognizer, self.synthesizer, self.corrector = recognizer, synthesizer, corrector
+        self.display = display
+        self.behaviour = Behaviour(lobby, config, location=driver.status().location or lobby.dock)
+        self.elderly, self.elderly_rate = elderly, elderly_rate
+        self.audio_out = audio_out
+        self.session_id = session_id or uuid.uuid4().hex[:12]
+        self.turns: list[TurnRecord] = []
+        self.spoken: list[str] = []
+        self.commands: list[Command] = []
+        self._events: queue.Queue[RobotEvent] = queue.Queue()
+        self._turn: TurnRecord | None = None
+        self._t0 = time.monotonic()
+        self._clock = clock
+        self._sleep = sleep or time.sleep
+        driver.subscribe(self._events.put)
+
+    def now(self) -> float:
+        """Behaviour time (the simulation clock when given, so time-outs scale with the simulation)."""
+        return self._clock() if self._clock is not None else time.monotonic() - self._t0
+
+    # --- feeding events -----------------------------------------------------------------------------
+
+    def feed(self, event: Event) -> None:
+        """Give the behaviour one event and carry out its commands (and whatever they trigger)."""
+        pending: list[Event] = [event]
+        while pending:
+            for cmd in self.behaviour.handle(pending.pop(0)):
+                self.commands.append(cmd)
+                follow = self._execute(cmd)
+                if follow is not None:
+                    pending.append(follow)
+            pending.extend(self._drain_driver_events())
+
+    def _drain_driver_events(self) -> list[Event]:
+        out: list[Event] = []
+        while True:
+            try:
+                ev = self._events.get_nowait()
+            except queue.Empty:
+                return out
+            if self.display is not None:
+                self.display.send("robot", event=ev.kind, **ev.data)
+            now = self.now()
+            match ev.kind:
+                case "arrived":
+                    out.append(NavArrived(str(ev.data.get("point")), now))
+                case "failed":
+                    out.append(NavFailed(str(ev.data.get("message", "导航失败")), now))
+                case "docked":
+                    out.append(Docked(now))
+                case "battery_low":
+                    out.append(BatteryLow(float(ev.data.get("battery", 0.0)), now))
+
+    def _execute(self, cmd: Command) -> Event | None:
+        match cmd:
+            case Say(text=text):
+                self._say(text)
+            case Ask(text=text):
+                return self._ask(text)
+            case Navigate(goal=goal):
+                self.driver.navigate_to(goal)
+            case Cancel():
+                self.driver.cancel()
+            case Dock():
+                self.driver.dock()
+            case Show(kind=kind, payload=payload):
+                if self.display is not None:
+                    self.display.send(kind, **payload)
+        return None
+
+    def _ask(self, text: str) -> Replied:
+        t0 = time.perf_counter()
+        reply = self.handler.handle(self.session_id, text, "robot")
+        if self._turn is not None:
+            self._turn.dialogue_s += time.perf_counter() - t0
+        targets = [t for a in reply.actions if action_kind(a) == "NavigateTo" and (t := action_target(a))]
+        return Replied(reply.speech or reply.text, targets, self.now(), list(reply.cards))
+
+    def _say(self, text: str) -> None:
+        self.spoken.append(text)
+        if self.display is not None:
+            self.display.send("text", robot=text)
+        if self._turn is not None:
+            self._turn.said.append(text)
+        if self.synthesizer is None:
+            self.driver.speak(text)
+            return
+        from voice.normalize import normalize_for_speech
+
+        rate = self.elderly_rate if self.elderly else None
+        sentences = [s for s in SENTENCE_END.split(normalize_for_speech(text)) if s.strip()]
+        for i, sentence in enumerate(sentences):
+            t0 = time.perf_counter()
+            audio = self.synthesizer.synthesize(sentence, rate=rate)
+            if i == 0 and self._turn is not None and not self._turn.tts_first_audio_s:
+                self._turn.tts_first_audio_s = time.perf_counter() - t0
+            if self.audio_out is not None:
+                self.audio_out.mkdir(parents=True, exist_ok=True)
+                (self.audio_out / f"say_{len(self.spoken):03d}_{i}.wav").write_bytes(audio.wav)
+        self.driver.speak(text)  # the driver plays our audio (a real robot) or records it (simulation)
+
+    # --- turns ------------------------------------------------------------------------------------------
+
+    def hear(self, text: str, asr_s: float = 0.0, phrase: str | None = None) -> TurnRecord:
+        """One citizen utterance (already transcribed): correct it, run the turn, record latencies.
+
+        ``phrase`` is a catalogue phrase found by a grammar-limited second recogniser; when the free
+        transcript does not contain it, it is appended so the dialogue engine sees the name.
+        """
+        corrected = self.corrector.correct(text).text if self.corrector is not None and text else text
+        if phrase and phrase.replace(" ", "") not in corrected.replace(" ", ""):
+            corrected = f"{corrected} {phrase}".strip()
+        self._turn = TurnRecord(text, corrected, asr_s=asr_s)
+        try:
+            self.feed(Heard(corrected, self.now()))
+        finally:
+            record, self._turn = self._turn, None
+        self.turns.append(record)
+        return record
+
+    def listen(self, audio_chunks: Iterable[bytes]) -> Iterator[TurnRecord]:
+        """Recognise a PCM stream and run a turn for every final transcript."""
+        if self.recognizer is None:
+            raise RuntimeConfigError("audio input needs a recognizer (a Vosk model directory)")
+        last_chunk = [time.perf_counter()]
+
+        def timed(chunks: Iterable[bytes]) -> Iterator[bytes]:
+            for c in chunks:
+                last_chunk[0] = time.perf_counter()
+                yield c
+
+        for t in self.recognizer.stream(timed(audio_chunks)):
+            if not t.final:
+                if self.display is not None:
+                    self.display.send("text", partial=t.text)
+                continue
+            yield self.hear(t.text, asr_s=time.perf_counter() - last_chunk[0], phrase=t.phrase)
+
+    def person_arrives(self) -> None:
+        self.feed(PersonDetected(self.now()))
+
+    def settle(self, timeout: float = 600.0, step: float = 0.5) -> State:
+        """Let motion and time-outs play out until the robot idles, for at most ``timeout`` seconds.
+
+        Both are in behaviour time (the simulation clock when one was given; its ``sleep`` advances it).
+        """
+        start = self.now()
+        while self.now() - start < timeout:
+            self.driver.status()  # lets a simulated robot advance and emit its events
+            self.feed(Tick(self.now()))
+            if self.behaviour.state == State.IDLE:
+                break
+            self._sleep(step)
+        return self.behaviour.state
+
+    def summary(self) -> dict[str, Any]:
+        st = self.driver.status()
+        return {
+            "session_id": self.session_id,
+            "turns": [
+                {
+                    "heard": t.heard,
+                    "corrected": t.corrected,
+                    "said": t.said,
+                    "asr_s": round(t.asr_s, 4),
+                    "dialogue_s": round(t.dialogue_s, 4),
+                    "tts_first_audio_s": round(t.tts_first_audio_s, 4),
+                    "latency_s": round(t.latency_s, 4),
+                }
+                for t in self.turns
+            ],
+            "states": [s.value for s in self.behaviour.history],
+            "final_state": self.behaviour.state.value,
+            "robot": {"state": st.state.value, "location": st.location, "battery": st.battery},
+        }
+
+
+# --- a dialogue stand-in good enough for navigation-only demos --------------------------------------
+
+
+@dataclass
+class _Reply:
+    text: str
+    speech: str
+    cards: list[Any]
+    actions: list[dict[str, str]]
+
+
+class MapTurnHandler:
+    """Answers "where is / take me to" from the lobby map alone (used when no dialogue engine is given)."""
+
+    def __init__(self, lobby: LobbyMap) -> None:
+        self.lobby = lobby
+
+    def handle(self, session_id: str, utterance: str, channel: str) -> _Reply:
+        res = self.lobby.resolve(utterance)
+        if isinstance(res, Resolved):
+            text = f"{res.label}在{res.location.floor}楼。"
+            return _Reply(text, text, [], [{"kind": "NavigateTo", "target": res.location.id}])
+        text = "抱歉，我只能带路。请说出要去的窗口或地点，比如“B01窗口”或“洗手间”。"
+        return _Reply(text, text, [], [])

