@@ -1,4 +1,4 @@
-"""Matter finders: a lexical one over names/aliases/colloquial phrases, and an adapter for the hybrid retriever.
+"""Matter finders: lexical (names, aliases, colloquial phrases) and an adapter for the hybrid retriever.
 
 ``LexicalMatterFinder`` needs no index or model (sub-millisecond, deterministic): it scores each matter by
 the share of a surface form's character bigrams found in the question. It is the default until the

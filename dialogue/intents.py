@@ -118,14 +118,12 @@ def classify(
     place = find_place(t, places)
     win = _WINDOW_ID.search(t)
     window_id = win.group(1).upper() if win else None
-    res = lambda intent, conf: IntentResult(
-        intent,
-        conf,
-        matter,
-        place.id if place else None,  # noqa: E731
-        window_id,
-        {"matter_score": matter_score},
-    )
+
+    def res(intent: str, conf: float) -> IntentResult:
+        return IntentResult(
+            intent, conf, matter, place.id if place else None, window_id, {"matter_score": matter_score}
+        )
+
     if _HANDOFF.search(t) and not _COMPLAINT_STRONG.search(t):
         return res("handoff", 0.95)
     if _SUBMIT.search(t):

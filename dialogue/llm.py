@@ -57,7 +57,7 @@ class LangChainChatModel:
             except Exception as e:  # noqa: BLE001 - translated to LLMError below
                 result["err"] = e
 
-        # A hard deadline independent of the client's own timeout handling (a hung socket must not hang a turn).
+        # A hard deadline independent of the client's own timeout (a hung socket must not hang a turn).
         worker = threading.Thread(target=call, daemon=True)
         worker.start()
         worker.join(timeout_s)
@@ -101,7 +101,7 @@ class TransformersChatModel:
             do_sample=False,
             stopping_criteria=StoppingCriteriaList([MaxTimeCriteria(timeout_s)]),
         )
-        text = self._tok.decode(out[0][inputs["input_ids"].shape[1] :], skip_special_tokens=True)
+        text = str(self._tok.decode(out[0][inputs["input_ids"].shape[1] :], skip_special_tokens=True))
         if not text.strip():
             raise LLMError("local model returned an empty answer")
         return str(text).strip()
@@ -117,15 +117,16 @@ def build_chat_model(settings: LLMSettings) -> ChatModel | None:
                 from langchain_openai import ChatOpenAI
             except ImportError as e:
                 raise LLMError("the OpenAI-compatible backend needs `langchain-openai`") from e
-            chat = ChatOpenAI(
-                base_url=settings.base_url or None,
-                api_key=settings.api_key,
-                model=settings.model or "default",
-                temperature=0,
-                max_retries=0,
-                timeout=settings.timeout_s,
-                max_tokens=settings.max_new_tokens,
-            )
+            options: dict[str, Any] = {
+                "base_url": settings.base_url or None,
+                "api_key": settings.api_key,
+                "model": settings.model or "default",
+                "temperature": 0,
+                "max_retries": 0,  # the engine falls back at once rather than retrying inside a turn
+                "timeout": settings.timeout_s,
+                "max_tokens": settings.max_new_tokens,
+            }
+            chat = ChatOpenAI(**options)
             return LangChainChatModel(chat)
         case "transformers":
             if settings.model_path is None:

@@ -179,7 +179,7 @@ class DialogueStore:
     def load_draft(
         self, session_id: str, form_id: str, citizen_id: str | None = None
     ) -> dict[str, Any] | None:
-        """The open draft of this session and form, only if it belongs to ``citizen_id`` (None = anonymous)."""
+        """The open draft of this session and form, only if it belongs to ``citizen_id``."""
         with self._tx() as s:
             row = s.scalar(
                 select(DraftRow).where(

@@ -30,18 +30,29 @@ from dialogue.testing import assemble_corpus_dir
 
 DATA = Path(__file__).parent / "datasets" / "dialogue"
 TODAY = dt.date(2026, 11, 25)
-_ASPECT_Q = {"materials": "{}要带什么材料", "where": "{}在哪里办", "time": "{}要多久", "fee": "{}要钱吗",
-             "online": "{}能在网上办吗", "how": "{}怎么办"}
+_ASPECT_Q = {
+    "materials": "{}要带什么材料",
+    "where": "{}在哪里办",
+    "time": "{}要多久",
+    "fee": "{}要钱吗",
+    "online": "{}能在网上办吗",
+    "how": "{}怎么办",
+}
 
 
 def _tsv(name: str) -> list[tuple[str, str, str]]:
-    rows = [line.rstrip("\n").split("\t") for line in (DATA / name).read_text(encoding="utf-8").splitlines()
-            if line.strip() and not line.startswith("#")]
+    rows = [
+        line.rstrip("\n").split("\t")
+        for line in (DATA / name).read_text(encoding="utf-8").splitlines()
+        if line.strip() and not line.startswith("#")
+    ]
     return [(gold, text, "dev" if i % 2 == 0 else "heldout") for i, (gold, text) in enumerate(rows)]
 
 
 def _jsonl(name: str) -> list[dict[str, Any]]:
-    return [json.loads(line) for line in (DATA / name).read_text(encoding="utf-8").splitlines() if line.strip()]
+    return [
+        json.loads(line) for line in (DATA / name).read_text(encoding="utf-8").splitlines() if line.strip()
+    ]
 
 
 def _acc(rows: list[tuple[str, str, str]], split: str | None) -> float:
@@ -58,7 +69,9 @@ def run(settings: Any = None, corpus_dir: Path | None = None) -> dict[str, Any]:
     """Run every dialogue measurement and return the numbers (``format_report`` prints them)."""
     base = Path(getattr(settings, "corpus_dir", "")) if settings is not None else None
     with tempfile.TemporaryDirectory() as tmp:
-        root = corpus_dir or assemble_corpus_dir(Path(tmp) / "corpus", base=base if base and base.is_dir() else None)
+        root = corpus_dir or assemble_corpus_dir(
+            Path(tmp) / "corpus", base=base if base and base.is_dir() else None
+        )
         knowledge = CorpusKnowledge(load_corpus(root))
         store = DialogueStore(f"sqlite:///{Path(tmp) / 'dialogue.db'}")
         store.seed_samples()
@@ -91,10 +104,19 @@ def _intents(knowledge: CorpusKnowledge, finder: LexicalMatterFinder, engine: En
         start = time.perf_counter()
         engine.handle(f"lat-{i}", text)  # a full grounded-mode turn, state load/save included
         latencies.append((time.perf_counter() - start) * 1000)
-    return {"n": len(rows), "accuracy": _acc(scored, None), "dev_accuracy": _acc(scored, "dev"),
-            "heldout_accuracy": _acc(scored, "heldout"), "errors": errors,
-            "latency_ms": {"turns": len(latencies), "p50": _pct(latencies, 0.5), "p95": _pct(latencies, 0.95),
-                           "max": round(max(latencies), 2)}}
+    return {
+        "n": len(rows),
+        "accuracy": _acc(scored, None),
+        "dev_accuracy": _acc(scored, "dev"),
+        "heldout_accuracy": _acc(scored, "heldout"),
+        "errors": errors,
+        "latency_ms": {
+            "turns": len(latencies),
+            "p50": _pct(latencies, 0.5),
+            "p95": _pct(latencies, 0.95),
+            "max": round(max(latencies), 2),
+        },
+    }
 
 
 def _grounding(knowledge: CorpusKnowledge, engine: Engine) -> dict[str, Any]:
@@ -105,8 +127,10 @@ def _grounding(knowledge: CorpusKnowledge, engine: Engine) -> dict[str, Any]:
         facts = knowledge.matter(mid)
         ev = build_evidence(facts)
         for aspect in ASPECTS:
-            reply = engine.handle(f"g-{mid}-{aspect}", _ASPECT_Q[aspect].format(facts.aliases[0] if facts.aliases
-                                                                               else facts.name))
+            reply = engine.handle(
+                f"g-{mid}-{aspect}",
+                _ASPECT_Q[aspect].format(facts.aliases[0] if facts.aliases else facts.name),
+            )
             if reply.matter_id != mid:
                 continue
             total += 1
@@ -114,7 +138,11 @@ def _grounding(knowledge: CorpusKnowledge, engine: Engine) -> dict[str, Any]:
             grounded += result.grounded
             if not result.grounded:
                 failures.append({"matter": mid, "aspect": aspect, "flagged": result.flagged})
-    return {"answers": total, "grounded_rate": round(grounded / total, 4) if total else 0.0, "failures": failures}
+    return {
+        "answers": total,
+        "grounded_rate": round(grounded / total, 4) if total else 0.0,
+        "failures": failures,
+    }
 
 
 def _guide(engine: Engine) -> dict[str, Any]:
@@ -129,8 +157,11 @@ def _guide(engine: Engine) -> dict[str, Any]:
         replies += [engine.handle(sid, a) for a in case["answers"]]
         questions = sum(1 for r in replies if r.cards and r.cards[0].type == "question")
         final = replies[-1]
-        got = ([m["material_id"] for m in final.cards[0].data["materials"]]
-               if final.cards and final.cards[0].type == "matter_guide" else None)
+        got = (
+            [m["material_id"] for m in final.cards[0].data["materials"]]
+            if final.cards and final.cards[0].type == "matter_guide"
+            else None
+        )
         ok = got == case["expected"] and questions == case["questions"] and final.matter_id == case["matter"]
         exact += ok
         if not ok:
@@ -161,8 +192,9 @@ def _forms(engine: Engine) -> dict[str, Any]:
         ok = case is not None and all(case["data"].get(k) == v for k, v in conv["expected"].items())
         done += ok
         if not ok:
-            failures.append({"conv": i, "last_reply": final.text[:120],
-                             "data": case["data"] if case else None})
+            failures.append(
+                {"conv": i, "last_reply": final.text[:120], "data": case["data"] if case else None}
+            )
             continue
         form_card = next(c for c in final.cards if c.type == "form_state")
         typed.append(sum(1 for f in form_card.data["fields"] if f["source"] == "citizen"))
@@ -175,18 +207,23 @@ def _forms(engine: Engine) -> dict[str, Any]:
         idx = [k for k, s in enumerate(segment) if s == name]
         if not idx:
             return {}
-        return {"conversations": len(idx),
-                "turn_ratio": round(sum(turns[k] for k in idx) / sum(base_turns[k] for k in idx), 3),
-                "typed_reduction": round(1 - sum(typed[k] for k in idx) / sum(base_typed[k] for k in idx), 3)}
+        return {
+            "conversations": len(idx),
+            "turn_ratio": round(sum(turns[k] for k in idx) / sum(base_turns[k] for k in idx), 3),
+            "typed_reduction": round(1 - sum(typed[k] for k in idx) / sum(base_typed[k] for k in idx), 3),
+        }
 
     return {
-        "conversations": len(convs), "completed_rate": round(done / len(convs), 4),
+        "conversations": len(convs),
+        "completed_rate": round(done / len(convs), 4),
         "mean_turns": round(statistics.mean(turns), 2) if turns else None,
         "baseline_mean_turns": round(statistics.mean(base_turns), 2) if base_turns else None,
         "turn_ratio": round(sum(turns) / sum(base_turns), 3) if base_turns else None,
-        "typed_fields": sum(typed), "baseline_typed_fields": sum(base_typed),
+        "typed_fields": sum(typed),
+        "baseline_typed_fields": sum(base_typed),
         "typed_reduction": round(1 - sum(typed) / sum(base_typed), 3) if base_typed else None,
-        "identified": seg("identified"), "anonymous": seg("anonymous"),
+        "identified": seg("identified"),
+        "anonymous": seg("anonymous"),
         "failures": failures,
     }
 
@@ -201,15 +238,26 @@ def _dispatch() -> dict[str, Any]:
         if d.confidence >= 0.5:
             confident += 1
             confident_ok += d.department_id == gold
-    return {"n": len(rows), "accuracy": _acc(scored, None), "dev_accuracy": _acc(scored, "dev"),
-            "heldout_accuracy": _acc(scored, "heldout"),
-            "confident_share": round(confident / len(rows), 3),
-            "confident_accuracy": round(confident_ok / confident, 4) if confident else None}
+    return {
+        "n": len(rows),
+        "accuracy": _acc(scored, None),
+        "dev_accuracy": _acc(scored, "dev"),
+        "heldout_accuracy": _acc(scored, "heldout"),
+        "confident_share": round(confident / len(rows), 3),
+        "confident_accuracy": round(confident_ok / confident, 4) if confident else None,
+    }
 
 
 def format_report(d: dict[str, Any]) -> str:
     """Human-readable summary of ``run``'s result, with the spec targets alongside."""
-    i, g, gu, f, dp, lat = d["intents"], d["grounding"], d["guide"], d["forms"], d["dispatch"], d["latency_ms"]
+    i, g, gu, f, dp, lat = (
+        d["intents"],
+        d["grounding"],
+        d["guide"],
+        d["forms"],
+        d["dispatch"],
+        d["latency_ms"],
+    )
     lines = [
         f"dialogue evaluation (catalogue: {d['catalogue']['matters']} matters)",
         f"  intent accuracy        {i['accuracy']:.3f} on {i['n']} (dev {i['dev_accuracy']:.3f}, "
@@ -218,7 +266,8 @@ def format_report(d: dict[str, Any]) -> str:
         f"  guide exactness        {gu['exact_rate']:.3f} on {gu['cases']} cases   target 1.000",
         f"  form filling           {f['completed_rate']:.3f} completed of {f['conversations']}; turns "
         f"{f['mean_turns']} vs {f['baseline_mean_turns']} (ratio {f['turn_ratio']}, target <= 0.5); typed "
-        f"fields {f['typed_fields']} vs {f['baseline_typed_fields']} (-{(f['typed_reduction'] or 0) * 100:.0f}%, "
+        f"fields {f['typed_fields']} vs {f['baseline_typed_fields']} "
+        f"(-{(f['typed_reduction'] or 0) * 100:.0f}%, "
         "target >= 60%)",
         f"    identified citizens (ID card / e-licence): {f['identified']}",
         f"    anonymous citizens (nothing to prefill):  {f['anonymous']}",
