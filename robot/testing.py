@@ -210,3 +210,44 @@ class FakeTurnHandler:
                 cards = [{"type": "text", "text": speech}]
                 return FakeReply(text=speech, speech=speech, cards=cards, actions=actions)
         return FakeReply(text=self.fallback)
+
+
+# --- named-point robot fake -----------------------------------------------------------------------------
+
+
+@dataclass
+class FakePointRobot:
+    """A PointClient for tests: records calls; ``finish(status)`` reports the outcome of the current goal."""
+
+    points: set[str] = field(default_factory=set)  # known point names (empty: any)
+    auto_arrive_s: float | None = None  # report arrival by itself after this delay
+    calls: list[tuple[str, str]] = field(default_factory=list)
+    _callback: Any = None
+
+    def _auto(self) -> None:
+        if self.auto_arrive_s is not None:
+            threading.Timer(self.auto_arrive_s, self.finish).start()
+
+    def go_to(self, point_name: str, on_status: Any) -> None:
+        self.calls.append(("go_to", point_name))
+        self._callback = on_status
+        on_status("progress", {"distance_remaining": 12.0})
+        if self.points and point_name not in self.points:
+            on_status("failed", {"message": f"地图上没有点位“{point_name}”"})
+            return
+        self._auto()
+
+    def speak(self, text: str) -> None:
+        self.calls.append(("speak", text))
+
+    def stop(self) -> None:
+        self.calls.append(("stop", ""))
+
+    def go_charge(self, on_status: Any) -> None:
+        self.calls.append(("go_charge", ""))
+        self._callback = on_status
+        self._auto()
+
+    def finish(self, status: str = "arrived", **detail: Any) -> None:
+        assert self._callback is not None, "no goal running"
+        self._callback(status, detail)

@@ -22,7 +22,7 @@ class Rig:
     events: list[RobotEvent]
 
 
-@pytest.fixture(params=["simulated", "rosbridge"])
+@pytest.fixture(params=["simulated", "rosbridge", "named_point"])
 def rig(request: pytest.FixtureRequest, lobby: LobbyMap) -> Iterator[Rig]:
     events: list[RobotEvent] = []
     if request.param == "simulated":
@@ -34,6 +34,19 @@ def rig(request: pytest.FixtureRequest, lobby: LobbyMap) -> Iterator[Rig]:
 
         sim.subscribe(events.append)
         yield Rig(sim, hold_sim, events)
+        return
+    if request.param == "named_point":
+        from robot.named_point import NamedPointDriver
+        from robot.testing import FakePointRobot
+
+        vendor = FakePointRobot(auto_arrive_s=0.05)  # the vendor robot drives and reports by itself
+        named = NamedPointDriver(vendor)
+        named.subscribe(events.append)
+
+        def hold_named() -> None:
+            vendor.auto_arrive_s = None
+
+        yield Rig(named, hold_named, events)
         return
     request.getfixturevalue("twisted_reactor")
     from robot.ros2 import Ros2Driver
@@ -73,7 +86,7 @@ def test_cancel_ends_a_running_goal(rig: Rig, lobby: LobbyMap) -> None:
     else:
         rig.hold()
         rig.driver.navigate_to(goal_for(lobby, "loc.win_a03"))
-        time.sleep(0.1)
+        time.sleep(0.1)  # rosbridge: let the goal reach the server
     assert rig.driver.status().state == NavState.NAVIGATING
     rig.driver.cancel()
     st = rig.driver.wait(10)
@@ -97,3 +110,19 @@ def test_wait_from_another_thread_sees_the_end(rig: Rig, lobby: LobbyMap) -> Non
     t.start()
     t.join(15)
     assert results == [NavState.SUCCEEDED]
+
+
+def test_named_point_driver_uses_point_names_and_reports_unknown_points(lobby: LobbyMap) -> None:
+    from robot.named_point import NamedPointDriver
+    from robot.testing import FakePointRobot
+
+    vendor = FakePointRobot(points={"B01窗口", "一楼洗手间"})
+    d = NamedPointDriver(vendor, point_names={"loc.restroom_1f": "一楼洗手间"})
+    d.navigate_to(goal_for(lobby, "loc.win_b01"))  # default: the location's display name
+    vendor.finish("arrived")
+    assert d.wait(1).state == NavState.SUCCEEDED and vendor.calls[-1] == ("go_to", "B01窗口")
+    d.navigate_to(goal_for(lobby, "loc.win_c01"))
+    st = d.wait(1)
+    assert st.state == NavState.FAILED and "C01窗口" in st.message
+    d.speak("您好")
+    assert vendor.calls[-1] == ("speak", "您好")
