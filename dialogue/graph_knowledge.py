@@ -21,7 +21,7 @@ from dialogue.base import (
 from dialogue.errors import UnknownMatterError
 from graph.base import GraphStore
 from graph.models import FormInfo, MatterDetail
-from graph.queries import entity_names, lobby_graph, list_matters, matter_detail
+from graph.queries import entity_names, list_matters, lobby_graph, matter_detail
 
 # Bundles are not covered by graph.queries yet: one read in the subset both backends accept.
 _BUNDLES = """
