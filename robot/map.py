@@ -324,12 +324,14 @@ class LobbyMap:
         if window:
             p = self.points[self.windows[window]]
             return Resolved(p, f"{window}窗口", "window", window=window)
+        # The longer name wins: "既有住宅加装电梯提取住房公积金" is a matter, not the elevator.
+        matter, matter_len = self._matter_in(q)
+        place_len = max((len(n) for n in self.named_places() if n and n in q), default=0)
+        if matter is not None and matter_len > place_len:
+            return self._matter(matter, "matter_name")
         place = self._place_in(q, near)
         if place:
             return place
-        matter = self._matter_in(q)
-        if matter:
-            return self._matter(matter, "matter_name")
         return Unresolved(query, unresolved_reply(query))
 
     def _window_at(self, location: str) -> str | None:
@@ -370,13 +372,13 @@ class LobbyMap:
         except NoPathError:
             return math.inf
 
-    def _matter_in(self, q: str) -> MatterRef | None:
+    def _matter_in(self, q: str) -> tuple[MatterRef | None, int]:
         best: tuple[int, MatterRef] | None = None
         for m in self.matters.values():
             for name in (m.name, *m.aliases):
                 if len(name) >= 2 and name in q and (best is None or len(name) > best[0]):
                     best = (len(name), m)
-        return best[1] if best else None
+        return (best[1], best[0]) if best else (None, 0)
 
     def _matter(self, m: MatterRef, via: str) -> Resolved | Unresolved:
         win = next((w for w in m.windows if w in self.windows), None)

@@ -119,3 +119,16 @@ def test_map_from_graph_matches_map_from_records(embedded_store, test_corpus_dir
     matter = next(iter(from_records.matters.values()))
     res = from_graph.resolve(matter.name)
     assert isinstance(res, Resolved) and res.window in matter.windows
+
+
+def test_a_longer_matter_name_beats_a_place_word_inside_it(lobby: LobbyMap) -> None:
+    from robot.map import MatterRef
+
+    lift = MatterRef("fund.lift", "既有住宅加装电梯提取住房公积金", ("A07",))
+    with_matter = LobbyMap(
+        lobby.points, lobby.edges, lobby.windows, {lift.id: lift}, lobby.dock, lobby.edge_kinds
+    )
+    res = with_matter.resolve("既有住宅加装电梯提取住房公积金")
+    assert isinstance(res, Resolved) and res.window == "A07"
+    res = with_matter.resolve("电梯在哪")
+    assert isinstance(res, Resolved) and res.location.kind == "elevator"
