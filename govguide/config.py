@@ -9,9 +9,10 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, Field, SecretStr
+from pydantic import BaseModel, Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+DEV_JWT_SECRET = "dev-only-change-me"  # noqa: S105 - refused outside development
 REPO_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_CORPUS_DIR = REPO_ROOT / "corpus" / "data"
 
@@ -47,6 +48,31 @@ class RetrievalSettings(BaseModel):
     index_subdir: str = "index"
 
 
+class ApiSettings(BaseModel):
+    """The HTTP API (``govguide serve``): bind address, browser access, limits and the curator login."""
+
+    host: str = "127.0.0.1"
+    port: int = 8000
+    # "development" allows the default JWT secret; anything else refuses it (see Settings validator).
+    environment: Literal["development", "production"] = "development"
+    cors_origins: list[str] = Field(default_factory=list)  # e.g. ["https://www.example.gov.cn"]; ["*"] = any
+    jwt_secret: SecretStr = SecretStr(DEV_JWT_SECRET)
+    jwt_ttl_s: int = 8 * 3600
+    # First admin account, created when the user table is empty (empty password: no bootstrap).
+    admin_user: str = "admin"
+    admin_password: SecretStr = SecretStr("")
+    rate_limit_per_minute: int = Field(default=120, ge=1)  # per client address, all endpoints but static
+    max_body_bytes: int = Field(default=64 * 1024, ge=1024)  # larger imports go through max_upload_bytes
+    max_upload_bytes: int = Field(default=5 * 1024 * 1024, ge=1024)
+    # SQLAlchemy URL of the dialogue + API database; empty = SQLite file under data_dir.
+    database_url: str = ""
+    # Matter finder of the served engine: the hybrid retriever (model + index) or the lexical one (no model).
+    finder: Literal["hybrid", "lexical"] = "hybrid"
+
+    def db_url(self, data_dir: Path) -> str:
+        return self.database_url or f"sqlite:///{Path(data_dir) / 'govguide.db'}"
+
+
 class Settings(BaseSettings):
     """All GovGuide configuration. Library code takes explicit arguments; only edges build this."""
 
@@ -57,3 +83,10 @@ class Settings(BaseSettings):
     graph: GraphSettings = Field(default_factory=EmbeddedGraphSettings)
     retrieval: RetrievalSettings = Field(default_factory=RetrievalSettings)
     log_level: str = "INFO"
+    api: ApiSettings = Field(default_factory=ApiSettings)
+
+    @model_validator(mode="after")
+    def _no_default_secret_in_production(self) -> Settings:
+        if self.api.environment != "development" and self.api.jwt_secret.get_secret_value() == DEV_JWT_SECRET:
+            raise ValueError("api.jwt_secret must be set (GOVGUIDE_API__JWT_SECRET) outside development")
+        return self
