@@ -176,6 +176,11 @@ class Action(BaseModel):
     target: str = ""  # location id for NavigateTo, matter id for PrintGuide, reason for HandOff
     label: str = ""
 
+    @property
+    def kind(self) -> str:
+        """The action name under the attribute the robot runtime reads (``robot.base.action_kind``)."""
+        return self.type
+
 
 class Reply(BaseModel):
     text: str

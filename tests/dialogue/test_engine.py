@@ -136,3 +136,12 @@ def test_stream_yields_sentences_then_reply(engine: Engine) -> None:
     events = list(engine.stream("st", "办社保卡要多久"))
     assert events[-1].type == "reply" and events[-1].reply is not None
     assert "".join(e.text for e in events[:-1]) == events[-1].reply.text
+
+
+def test_engine_satisfies_the_robot_turn_handler(engine: Engine) -> None:
+    from robot.base import TurnHandler, TurnReply, action_kind, action_target
+
+    assert isinstance(engine, TurnHandler)
+    reply = engine.handle("r", "带我去办社保卡", "voice")
+    assert isinstance(reply, TurnReply)
+    assert action_kind(reply.actions[0]) == "NavigateTo" and action_target(reply.actions[0]) == "loc.win_a01"

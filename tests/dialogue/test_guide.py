@@ -61,3 +61,16 @@ def test_card_text_and_printable_html(knowledge: CorpusKnowledge) -> None:
     page = guide_html(guide, "云溪县政务服务中心")
     assert page.startswith("<!DOCTYPE html>") and "居民身份证" in page and "<script" not in page
     assert guide_card(guide).type == "matter_guide"
+
+
+def test_guide_pdf_embeds_a_cjk_font(knowledge: CorpusKnowledge) -> None:
+    import pytest
+
+    from dialogue.guide_pdf import find_cjk_font, guide_pdf
+
+    if find_cjk_font() is None:
+        pytest.skip("no CJK font installed (apt-get install fonts-wqy-microhei)")
+    guide = build_guide(knowledge.matter("hrss.ss_card"), {"sit.new_renew_lost": "new", "sit.agent": "agent"})
+    pdf = guide_pdf(guide, "云溪县政务服务中心")
+    assert pdf.startswith(b"%PDF-") and b"/FontFile2" in pdf and pdf.count(b"/Type /Page\n") >= 1
+    assert len(pdf) > 5000
