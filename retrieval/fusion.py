@@ -11,6 +11,7 @@ from __future__ import annotations
 import itertools
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 from retrieval.base import Hit
 
@@ -27,7 +28,10 @@ class FusionParams:
 
     @classmethod
     def from_dict(cls, data: Mapping[str, object]) -> FusionParams:
-        return cls(k=float(data.get("k", 20.0)), weights=dict(data.get("weights", {})))  # type: ignore[arg-type]
+        d: Mapping[str, Any] = data
+        return cls(
+            k=float(d.get("k", 20.0)), weights={str(k): float(v) for k, v in d.get("weights", {}).items()}
+        )
 
 
 def matter_ranking(hits: Iterable[Hit]) -> list[tuple[str, str, float]]:

@@ -157,7 +157,7 @@ def entity_names_from_rows(rows: Sequence[object]) -> list[EntityName]:
     """Adapt rows with kind/label, id, name, aliases (dicts or objects) to ``EntityName``."""
     out: list[EntityName] = []
     for r in rows:
-        get = r.get if isinstance(r, dict) else lambda k, d=None, r=r: getattr(r, k, d)  # type: ignore[misc]
+        get = r.get if isinstance(r, dict) else lambda k, d=None, r=r: getattr(r, k, d)
         kind = str(get("kind") or get("label") or "").lower()
         aliases = tuple(a for a in (get("aliases") or []) if a) + tuple(
             a for a in (get("colloquial") or []) if a

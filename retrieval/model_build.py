@@ -192,7 +192,7 @@ def _tokenizer(m: PackedE5, max_len: int) -> object:
     from transformers import PreTrainedTokenizerFast
 
     tok = Tokenizer(models.Unigram(m.pieces, unk_id=m.unk, byte_fallback=False))
-    tok.normalizer = normalizers.Sequence(_normalizer_steps(m.norm_map))  # type: ignore[arg-type]
+    tok.normalizer = normalizers.Sequence(_normalizer_steps(m.norm_map))
     tok.pre_tokenizer = pre_tokenizers.Metaspace(replacement="▁", prepend_scheme="always", split=True)
     bos, eos = m.pieces[m.bos][0], m.pieces[m.eos][0]
     tok.post_processor = processors.TemplateProcessing(
@@ -203,7 +203,7 @@ def _tokenizer(m: PackedE5, max_len: int) -> object:
     from tokenizers import decoders
 
     tok.decoder = decoders.Metaspace(replacement="▁", prepend_scheme="always", split=True)
-    return PreTrainedTokenizerFast(
+    return PreTrainedTokenizerFast(  # type: ignore[no-untyped-call]
         tokenizer_object=tok,
         bos_token=bos,
         eos_token=eos,
@@ -232,7 +232,7 @@ def build_e5_model(target_dir: Path, source: Path | None = None) -> Path:
     import torch
     from safetensors.torch import save_file
     from sentence_transformers import SentenceTransformer
-    from sentence_transformers import models as st_models
+    from sentence_transformers import models as st_models  # type: ignore[attr-defined]
     from transformers import BertConfig
 
     target_dir = Path(target_dir)

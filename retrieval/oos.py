@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 
@@ -47,13 +48,14 @@ class OOSModel:
 
     @classmethod
     def from_dict(cls, data: Mapping[str, object]) -> OOSModel:
+        d: Mapping[str, Any] = data
         return cls(
-            weights=list(data["weights"]),
-            bias=float(data["bias"]),  # type: ignore[arg-type]
-            mean=list(data["mean"]),
-            scale=list(data["scale"]),  # type: ignore[arg-type]
-            threshold=float(data["threshold"]),
-        )  # type: ignore[arg-type]
+            weights=[float(w) for w in d["weights"]],
+            bias=float(d["bias"]),
+            mean=[float(m) for m in d["mean"]],
+            scale=[float(s) for s in d["scale"]],
+            threshold=float(d["threshold"]),
+        )
 
 
 def prf(pred_oos: Sequence[bool], gold_oos: Sequence[bool]) -> dict[str, float]:

@@ -20,7 +20,7 @@ from graph.queries import entity_names, list_faqs, list_matters, list_policies, 
 from retrieval.base import Document, Embedder, RetrievalResult
 from retrieval.bm25 import add_user_words, user_dictionary
 from retrieval.documents import build_documents, faq_document, matter_document, policy_document
-from retrieval.embeddings import SentenceTransformerEmbedder, ensure_model_dir
+from retrieval.embeddings import build_embedder
 from retrieval.errors import IndexVersionMismatch, UnknownRecordError, VectorIndexError
 from retrieval.expansion import GraphExpander
 from retrieval.fusion import FusionParams
@@ -106,15 +106,13 @@ class RetrievalService:
     ) -> RetrievalService:
         """Build everything from the graph: documents, user dictionary, linker, index, expander."""
         if embedder is None:
-            embedder = SentenceTransformerEmbedder(
-                ensure_model_dir(settings.retrieval.model_dir, settings.data_dir)
-            )
+            embedder = build_embedder(settings)
         matters = list_matters(store)
         docs = build_documents(matters, list_faqs(store), list_policies(store))
         add_user_words(user_dictionary((m.name, [*m.aliases, *m.colloquial]) for m in matters))
         version = graph_corpus_version(store) or "unversioned"
         index_dir = Path(settings.data_dir) / settings.retrieval.index_subdir
-        exact_limit = int(getattr(settings.retrieval, "exact_limit", EXACT_LIMIT))
+        exact_limit = settings.retrieval.exact_limit
         index, status = open_or_build_index(index_dir, docs, embedder, version, exact_limit=exact_limit)
         retriever = HybridRetriever(
             embedder,

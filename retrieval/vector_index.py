@@ -74,7 +74,8 @@ class FaissVectorIndex:
         rng = np.random.default_rng(0)
         sample = vectors[rng.choice(n, size=min(n, nlist * 40), replace=False)]
         ivf.train(sample)
-        ivf.nprobe = self.nprobe or max(8, nlist // 64)
+        # ~6% of the lists: recall@10 ≈ 0.99+ on clustered data at a few ms per query (eval/bench_vectors.py)
+        ivf.nprobe = self.nprobe or max(16, nlist // 16)
         ivf.add_with_ids(vectors, ids)
         self._index = ivf
 

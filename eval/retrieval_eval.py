@@ -1,0 +1,316 @@
+"""Retrieval evaluation: hit@1/hit@5/MRR, out-of-scope P/R/F1, per-category hit@1 and latency for four
+systems measured in the same run on the same data:
+
+- ``bm25``            BM25 over jieba tokens alone
+- ``vector``          our FAISS index + e5 embeddings alone
+- ``langchain_faiss`` LangChain's FAISS vector store with the same embeddings (the off-the-shelf baseline)
+- ``hybrid``          ours: BM25 + vector + entity links, RRF, calibrated out-of-scope model
+
+Everything tuned (RRF weights, the hybrid's out-of-scope model, each baseline's out-of-scope threshold) is
+fitted on the ``dev`` split only; figures are reported on the requested split.
+
+Dataset: YAML list of ``{q, matter (gold id | null = out of scope), category, split (dev|test)}``.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from govguide.config import Settings
+
+DEFAULT_DATASET = Path(__file__).resolve().parent / "datasets" / "retrieval.yaml"
+SYSTEMS = ("bm25", "vector", "langchain_faiss", "hybrid")
+
+
+@dataclass(frozen=True)
+class Question:
+    q: str
+    matter: str | None
+    category: str
+    split: str
+
+
+def load_questions(path: Path = DEFAULT_DATASET) -> list[Question]:
+    """Read the question set (see the module docstring for the format)."""
+    rows = yaml.safe_load(Path(path).read_text(encoding="utf-8")) or []
+    return [
+        Question(
+            str(r["q"]),
+            r.get("matter"),
+            str(r.get("category") or ("oos" if r.get("matter") is None else "official")),
+            str(r.get("split", "test")),
+        )
+        for r in rows
+    ]
+
+
+def _percentile(values: Sequence[float], p: float) -> float:
+    if not values:
+        return 0.0
+    s = sorted(values)
+    return s[min(len(s) - 1, int(round(p / 100 * (len(s) - 1))))]
+
+
+def best_threshold(scores: Sequence[float], in_scope: Sequence[bool]) -> float:
+    """Score threshold (below = out of scope) maximising out-of-scope F1 (for single-score baselines)."""
+    from retrieval.oos import prf
+
+    best_t, best_f1 = float("-inf"), -1.0
+    for t in sorted(set(scores)):
+        f1 = prf([s < t for s in scores], [not i for i in in_scope])["f1"]
+        if f1 > best_f1:
+            best_t, best_f1 = t, f1
+    # midpoint to the next lower score generalises better than the exact training value
+    lower = [s for s in scores if s < best_t]
+    return (best_t + max(lower)) / 2 if lower else best_t
+
+
+def metrics(
+    ranked: Sequence[Sequence[str]],
+    flagged: Sequence[bool],
+    questions: Sequence[Question],
+    latencies: Sequence[float],
+) -> dict[str, Any]:
+    """All figures of one system on one split."""
+    from retrieval.fusion import hit_metrics
+    from retrieval.oos import prf
+
+    ins = [i for i, q in enumerate(questions) if q.matter]
+    gold = [questions[i].matter or "" for i in ins]
+    out: dict[str, Any] = hit_metrics([list(ranked[i]) for i in ins], gold) if ins else {}
+    answered = sum(1 for i in ins if ranked[i][:1] == [questions[i].matter] and not flagged[i])
+    out["answered@1"] = answered / len(ins) if ins else 0.0  # right first AND not refused as out of scope
+    oos = prf(list(flagged), [q.matter is None for q in questions])
+    out.update({f"oos_{k}": v for k, v in oos.items()})
+    per_cat: dict[str, list[bool]] = {}
+    for i in ins:
+        per_cat.setdefault(questions[i].category, []).append(ranked[i][:1] == [questions[i].matter])
+    out["per_category_hit@1"] = {c: sum(v) / len(v) for c, v in sorted(per_cat.items())}
+    out["n"] = len(questions)
+    out["n_in_scope"] = len(ins)
+    out["p50_ms"] = _percentile(latencies, 50)
+    out["p95_ms"] = _percentile(latencies, 95)
+    return out
+
+
+class LangChainFaissBaseline:
+    """LangChain's FAISS vector store over the same documents and embeddings."""
+
+    def __init__(self, docs: Sequence[Any], embedder: Any) -> None:
+        from langchain_community.vectorstores import FAISS
+        from langchain_community.vectorstores.utils import DistanceStrategy
+
+        from retrieval.embeddings import LangChainEmbeddings
+
+        self.store = FAISS.from_texts(
+            [d.text for d in docs],
+            LangChainEmbeddings(embedder),
+            metadatas=[{"doc_id": d.id, "matter_ids": list(d.matter_ids)} for d in docs],
+            distance_strategy=DistanceStrategy.MAX_INNER_PRODUCT,
+        )
+
+    def search(self, query: str, k: int = 50) -> tuple[list[str], float]:
+        """Matter ranking and the best similarity score."""
+        pairs = self.store.similarity_search_with_score(query, k=k)
+        ranked: list[str] = []
+        for doc, _ in pairs:
+            for m in doc.metadata["matter_ids"]:
+                if m not in ranked:
+                    ranked.append(m)
+        return ranked, float(pairs[0][1]) if pairs else 0.0
+
+
+def _run_one(
+    system: str, query: str, retriever: Any, lc: LangChainFaissBaseline | None, tuned: dict[str, Any]
+) -> tuple[list[str], bool]:
+    """One system's matter ranking and out-of-scope verdict for one query (timed by the caller)."""
+    cand = retriever.params.candidates
+    if system == "bm25":
+        hits = retriever.bm25.search(query, cand)
+        top = math.log1p(hits[0].score) if hits else 0.0
+        return _matters(hits), top < tuned.get("bm25_threshold", 0.0)
+    if system == "vector":
+        hits = retriever._hits(retriever.index.search(retriever.embedder.embed_queries([query]), cand)[0])
+        return _matters(hits), (hits[0].score if hits else 0.0) < tuned.get("vector_threshold", 0.0)
+    if system == "langchain_faiss":
+        assert lc is not None
+        ranking, top = lc.search(query, cand)
+        return ranking, top < tuned.get("langchain_threshold", 0.0)
+    result = retriever.search(query, 10)
+    return result.matter_ids, bool(result.out_of_scope)
+
+
+def evaluate_retriever(
+    retriever: Any,
+    questions: Sequence[Question],
+    split: str = "test",
+    *,
+    tune: bool = True,
+    systems: Sequence[str] = SYSTEMS,
+) -> dict[str, Any]:
+    """Tune on dev, evaluate every system on ``split``; ``retriever`` is a ``HybridRetriever``."""
+    from retrieval.fusion import tune_fusion
+    from retrieval.oos import fit_oos
+
+    dev = [q for q in questions if q.split == "dev"]
+    evalq = [q for q in questions if q.split == split]
+    if not evalq:
+        raise ValueError(f"no questions in split {split!r}")
+    lc = (
+        LangChainFaissBaseline(list(retriever.docs.values()), retriever.embedder)
+        if "langchain_faiss" in systems
+        else None
+    )
+    tuned: dict[str, Any] = {}
+    if tune and dev:
+        runs = [retriever.run_systems(q.q) for q in dev]
+        ins = [i for i, q in enumerate(dev) if q.matter]
+        params, dev_metrics = tune_fusion([runs[i].rankings for i in ins], [dev[i].matter or "" for i in ins])
+        retriever.params.fusion = params
+        from retrieval.fusion import rrf
+
+        for r in runs:
+            fused = rrf(r.rankings, params)
+            r.features["fused_top"] = fused[0][1] if fused else 0.0
+        retriever.params.oos = fit_oos([r.features for r in runs], [q.matter is not None for q in dev])
+        tuned = {
+            "fusion": params.as_dict(),
+            "fusion_dev": dev_metrics,
+            "oos": retriever.params.oos.as_dict(),
+            "bm25_threshold": best_threshold(
+                [r.features["bm25_top"] for r in runs], [q.matter is not None for q in dev]
+            ),
+            "vector_threshold": best_threshold(
+                [r.features["vec_top"] for r in runs], [q.matter is not None for q in dev]
+            ),
+        }
+        if lc is not None:
+            tuned["langchain_threshold"] = best_threshold(
+                [lc.search(q.q)[1] for q in dev], [q.matter is not None for q in dev]
+            )
+    results: dict[str, Any] = {}
+    for system in systems:
+        ranked: list[list[str]] = []
+        flagged: list[bool] = []
+        lat: list[float] = []
+        for q in evalq:
+            retriever._qcache.clear()  # every system pays for its own query embedding
+            start = time.perf_counter()
+            ranking, is_oos = _run_one(system, q.q, retriever, lc, tuned)
+            lat.append((time.perf_counter() - start) * 1e3)
+            ranked.append(ranking)
+            flagged.append(is_oos)
+        results[system] = metrics(ranked, flagged, evalq, lat)
+    return {"split": split, "systems": results, "tuned": tuned}
+
+
+def _matters(hits: Sequence[Any]) -> list[str]:
+    from retrieval.fusion import matter_ranking
+
+    return [m for m, _, _ in matter_ranking(hits)]
+
+
+def run(
+    settings: Settings, split: str = "test", *, dataset: Path | None = None, save_tuned: Path | None = None
+) -> dict[str, Any]:
+    """Ingest the configured corpus into the configured graph, build the service, tune on dev, evaluate.
+
+    Returns one entry per system (``result["systems"][name]``) plus the tuned parameters and corpus sizes.
+    """
+    from corpus.ingest import ingest_corpus
+    from corpus.loader import load_corpus
+    from graph.factory import open_graph_store
+    from retrieval.service import RetrievalService, save_params
+
+    questions = load_questions(dataset or DEFAULT_DATASET)
+    with open_graph_store(settings) as store:
+        corpus = load_corpus(settings.corpus_dir)
+        ingest_corpus(store, corpus)
+        svc = RetrievalService.from_graph(store, settings)
+        known = {d for d, doc in svc.retriever.docs.items() if doc.kind == "matter"}
+        missing = sorted({q.matter for q in questions if q.matter and q.matter not in known})
+        result = evaluate_retriever(svc.retriever, questions, split)
+        # Demo-size latency of the full path including graph expansion (what the dialogue calls).
+        lat = []
+        for q in questions:
+            if q.split == split:
+                start = time.perf_counter()
+                svc.search(q.q, 5)
+                lat.append((time.perf_counter() - start) * 1e3)
+        result["systems"]["hybrid"]["p50_ms_with_expansion"] = _percentile(lat, 50)
+        if save_tuned is not None:
+            save_params(
+                svc.retriever.params,
+                save_tuned,
+                corpus_version=corpus.version,
+                tuned_on="dev",
+                dataset=str((dataset or DEFAULT_DATASET).name),
+            )
+    result["corpus"] = {
+        "version": corpus.version,
+        "matters": len(corpus.matters),
+        "faqs": len(corpus.faqs),
+        "policies": len(corpus.policies),
+        "documents": len(svc.retriever.docs),
+    }
+    result["dataset"] = {
+        "questions": len(questions),
+        "split": split,
+        "n_split": sum(1 for q in questions if q.split == split),
+        "gold_matters_missing_from_corpus": missing,
+    }
+    result["model"] = svc.retriever.embedder.name
+    return result
+
+
+def format_report(result: dict[str, Any]) -> str:
+    """A plain-text table of ``run``'s result (one row per system, then per-category hit@1)."""
+    lines = [
+        f"retrieval eval — split {result.get('split')} — model {result.get('model', '?')} — "
+        f"corpus {result.get('corpus', {})}"
+    ]
+    head = (
+        f"{'system':<16}{'hit@1':>7}{'hit@5':>7}{'MRR':>7}{'ans@1':>7}{'oosP':>7}{'oosR':>7}{'oosF1':>7}"
+        f"{'p50ms':>8}{'p95ms':>8}"
+    )
+    lines += [head, "-" * len(head)]
+    for name, m in result["systems"].items():
+        lines.append(
+            f"{name:<16}{m.get('hit@1', 0):>7.3f}{m.get('hit@5', 0):>7.3f}{m.get('mrr', 0):>7.3f}"
+            f"{m.get('answered@1', 0):>7.3f}{m['oos_precision']:>7.3f}{m['oos_recall']:>7.3f}"
+            f"{m['oos_f1']:>7.3f}{m['p50_ms']:>8.1f}{m['p95_ms']:>8.1f}"
+        )
+    cats = sorted({c for m in result["systems"].values() for c in m["per_category_hit@1"]})
+    lines += ["", "hit@1 per category: " + "  ".join(f"{c:>11}" for c in cats)]
+    for name, m in result["systems"].items():
+        lines.append(
+            f"  {name:<17} " + "  ".join(f"{m['per_category_hit@1'].get(c, 0):>11.3f}" for c in cats)
+        )
+    h = result["systems"].get("hybrid", {})
+    if "p50_ms_with_expansion" in h:
+        lines.append(f"\nhybrid p50 incl. graph expansion: {h['p50_ms_with_expansion']:.1f} ms")
+    missing = result.get("dataset", {}).get("gold_matters_missing_from_corpus")
+    if missing:
+        lines.append(f"WARNING: {len(missing)} gold matter ids are not in the corpus: {missing[:10]}")
+    return "\n".join(lines)
+
+
+if __name__ == "__main__":  # pragma: no cover - developer entry point; the CLI is `govguide eval retrieval`
+    import argparse
+    import json
+
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--split", default="test")
+    ap.add_argument("--dataset", type=Path, default=None)
+    ap.add_argument("--json", action="store_true")
+    ap.add_argument("--save-tuned", type=Path, default=None)
+    args = ap.parse_args()
+    res = run(Settings(), args.split, dataset=args.dataset, save_tuned=args.save_tuned)
+    print(json.dumps(res, ensure_ascii=False, indent=1) if args.json else format_report(res))
