@@ -128,12 +128,19 @@ class RobotDriver(Protocol):
 
 @runtime_checkable
 class TurnReply(Protocol):
-    """The parts of ``dialogue.Reply`` the robot uses."""
+    """The parts of ``dialogue.Reply`` the robot uses (read-only, so any dataclass or model fits)."""
 
-    text: str
-    speech: str
-    cards: Sequence[Any]
-    actions: Sequence[Any]
+    @property
+    def text(self) -> str: ...
+
+    @property
+    def speech(self) -> str: ...
+
+    @property
+    def cards(self) -> Sequence[Any]: ...
+
+    @property
+    def actions(self) -> Sequence[Any]: ...
 
 
 @runtime_checkable

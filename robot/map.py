@@ -129,7 +129,7 @@ class LobbyMap:
         kinds: dict[frozenset[str], str] = {}
         for edge in edges:
             a, b, dist = edge[0], edge[1], edge[2]
-            kinds[frozenset((a, b))] = edge[3] if len(edge) > 3 else "walk"  # type: ignore[misc]
+            kinds[frozenset((a, b))] = edge[3] if len(edge) > 3 else "walk"
             if a not in pts or b not in pts:
                 raise MapError(f"edge {a} -> {b} names an unknown location")
             d = dist if dist else math.dist((pts[a].x, pts[a].y), (pts[b].x, pts[b].y))

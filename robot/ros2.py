@@ -231,7 +231,8 @@ class Ros2Driver:
 
 def shutdown_transport() -> None:
     """Stop roslibpy's Twisted reactor. Call once per process, after every Ros2Driver is closed."""
-    from twisted.internet import reactor
+    from twisted.internet import reactor as _reactor
 
-    if reactor.running:  # type: ignore[attr-defined]
-        reactor.callFromThread(reactor.stop)  # type: ignore[attr-defined]
+    reactor: Any = _reactor  # twisted types the module, not the installed reactor
+    if reactor.running:
+        reactor.callFromThread(reactor.stop)

@@ -17,7 +17,8 @@ def _lowpass(x: np.ndarray, cutoff: float, taps: int = 63) -> np.ndarray:
     """Windowed-sinc low-pass (cutoff as a fraction of the sample rate) against aliasing on downsampling."""
     n = np.arange(taps) - (taps - 1) / 2
     h = np.sinc(2 * cutoff * n) * np.hamming(taps)
-    return np.convolve(x, h / h.sum(), mode="same")
+    out: np.ndarray = np.convolve(x, h / h.sum(), mode="same")
+    return out
 
 
 def resample(samples: np.ndarray, rate_in: int, rate_out: int) -> np.ndarray:
@@ -28,7 +29,8 @@ def resample(samples: np.ndarray, rate_in: int, rate_out: int) -> np.ndarray:
         samples = _lowpass(samples, 0.5 * rate_out / rate_in * 0.95)
     n_out = int(round(len(samples) * rate_out / rate_in))
     t_out = np.arange(n_out) * (rate_in / rate_out)
-    return np.interp(t_out, np.arange(len(samples)), samples)
+    out: np.ndarray = np.interp(t_out, np.arange(len(samples)), samples)
+    return out
 
 
 def wav_to_pcm16k(source: Path | bytes) -> bytes:
@@ -37,7 +39,7 @@ def wav_to_pcm16k(source: Path | bytes) -> bytes:
         f = io.BytesIO(source) if isinstance(source, bytes) else open(source, "rb")  # noqa: SIM115
         with f, wave.open(f) as w:
             rate, channels, width = w.getframerate(), w.getnchannels(), w.getsampwidth()
-            raw = w.readframes(w.getnframes())
+            raw: bytes = w.readframes(w.getnframes())
     except (wave.Error, EOFError, OSError) as e:
         raise AudioFormatError(f"not a readable WAV: {e}") from e
     if width != 2:
@@ -48,7 +50,7 @@ def wav_to_pcm16k(source: Path | bytes) -> bytes:
     if rate == SAMPLE_RATE and channels == 1:
         return raw
     y = resample(x, rate, SAMPLE_RATE)
-    return np.clip(np.round(y), -32768, 32767).astype("<i2").tobytes()
+    return bytes(np.clip(np.round(y), -32768, 32767).astype("<i2").tobytes())
 
 
 def chunks(pcm: bytes, chunk_ms: int = 250, sample_rate: int = SAMPLE_RATE) -> Iterator[bytes]:
