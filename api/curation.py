@@ -155,6 +155,7 @@ class Curator:
             loc = self._node("Location", record.location)
             if loc is None:
                 raise CurationError(f"window {record.id}: unknown location {record.location!r}")
+            corpus.sources[record.location] = loc.get("source", "")
             corpus.lobby = LobbyMap(
                 centre_name="",
                 address="",

@@ -39,10 +39,6 @@ async def send_problem(
     await send({"type": "http.response.body", "body": body})
 
 
-class _TooLarge(Exception):
-    pass
-
-
 class BodySizeLimit:
     """Reject bodies over ``max_bytes`` (``upload_bytes`` for paths starting with an upload prefix)."""
 
@@ -69,28 +65,33 @@ class BodySizeLimit:
         if declared is not None and declared.isdigit() and int(declared) > limit:
             await send_problem(send, 413, "Payload Too Large", f"request body over {limit} bytes")
             return
+        if declared is not None:
+            await self.app(scope, receive, send)  # the server enforces the declared length
+            return
+        # Chunked body without Content-Length: read it (up to the limit) before the app sees it.
+        chunks: list[bytes] = []
         seen = 0
-        started = False
-
-        async def guarded_receive() -> Message:
-            nonlocal seen
+        while True:
             msg = await receive()
-            if msg["type"] == "http.request":
-                seen += len(msg.get("body", b""))
-                if seen > limit:
-                    raise _TooLarge  # a chunked body without Content-Length grew too big
-            return msg
-
-        async def tracking_send(msg: Message) -> None:
-            nonlocal started
-            started = started or msg["type"] == "http.response.start"
-            await send(msg)
-
-        try:
-            await self.app(scope, guarded_receive, tracking_send)
-        except _TooLarge:
-            if not started:
+            if msg["type"] != "http.request":
+                return  # client went away
+            chunks.append(msg.get("body", b""))
+            seen += len(chunks[-1])
+            if seen > limit:
                 await send_problem(send, 413, "Payload Too Large", f"request body over {limit} bytes")
+                return
+            if not msg.get("more_body", False):
+                break
+        replayed = False
+
+        async def replay() -> Message:
+            nonlocal replayed
+            if replayed:
+                return await receive()
+            replayed = True
+            return {"type": "http.request", "body": b"".join(chunks), "more_body": False}
+
+        await self.app(scope, replay, send)
 
 
 class RateLimiter:

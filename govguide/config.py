@@ -12,7 +12,7 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-DEV_JWT_SECRET = "dev-only-change-me"  # noqa: S105 - refused outside development
+DEV_JWT_SECRET = "dev-only-secret-change-me-outside-development"  # noqa: S105 - refused outside development
 REPO_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_CORPUS_DIR = REPO_ROOT / "corpus" / "data"
 

@@ -102,13 +102,13 @@ async def ws_chat(ws: WebSocket) -> None:
             raw = await ws.receive_text()
             if len(raw.encode()) > limit:
                 await ws.send_json(
-                    {"type": "error", **problem(413, "Payload Too Large", f"message over {limit} bytes")}
+                    {**problem(413, "Payload Too Large", f"message over {limit} bytes"), "type": "error"}
                 )
                 continue
             ok, _ = limiter.allow(client)
             if not ok:
                 await ws.send_json(
-                    {"type": "error", **problem(429, "Too Many Requests", "rate limit exceeded")}
+                    {**problem(429, "Too Many Requests", "rate limit exceeded"), "type": "error"}
                 )
                 continue
             try:
@@ -121,14 +121,14 @@ async def ws_chat(ws: WebSocket) -> None:
                         f"{'.'.join(str(p) for p in err['loc'])}: {err['msg']}" for err in e.errors()
                     )
                 )
-                await ws.send_json({"type": "error", **problem(422, "Unprocessable Content", detail)})
+                await ws.send_json({**problem(422, "Unprocessable Content", detail), "type": "error"})
                 continue
             try:
                 events = await run_in_threadpool(_stream, rt, req)
             except Exception:  # noqa: BLE001 - the socket stays up; the client gets a problem event
                 log.exception("websocket turn failed")
                 await ws.send_json(
-                    {"type": "error", **problem(500, "Internal Server Error", "the turn failed")}
+                    {**problem(500, "Internal Server Error", "the turn failed"), "type": "error"}
                 )
                 continue
             for ev in events:
