@@ -1,4 +1,4 @@
-"""The retrieval eval on the small test catalogue (fake embedder): every system is measured and tuned on dev."""
+"""The retrieval eval on the small test catalogue (fake embedder): all systems measured, tuned on dev."""
 
 from __future__ import annotations
 
