@@ -44,13 +44,14 @@ def run_sim(
     *,
     handler: TurnHandler | None = None,
     asr_model_dir: Path | None = None,
+    grammar: Sequence[str] | None = None,
     tts_backend: str = "pyttsx3",
     tts_voice: str = "sit/cmn-latn-pinyin",
     speedup: float = 20.0,
     display_port: int = 0,
     audio_out: Path | None = None,
     elderly: bool = False,
-    settle_timeout: float = 60.0,
+    settle_timeout: float = 900.0,
 ) -> dict[str, Any]:
     """Run the robot loop in simulation and return a summary (turns with latencies, states, robot).
 
@@ -60,8 +61,11 @@ def run_sim(
         utterances: typed utterances used when no audio is given.
         handler: the dialogue engine (``dialogue.Engine``); default: a map-only navigation handler.
         asr_model_dir: Vosk model directory for audio input.
+        grammar: phrases for a grammar-limited second recogniser, words space-separated as the model
+            spells them (Mandarin: ``PhraseList.build(catalogue_phrases(lobby)).grammar_phrases(jieba.lcut)``)
         tts_backend: "pyttsx3", "espeak" or "none" (the simulated robot only records the text).
         speedup: simulated seconds per real second for robot motion and time-outs.
+        settle_timeout: simulated seconds to let each turn's trip, arrival and return play out.
         display_port: head display WebSocket port on 127.0.0.1 (0: any free port).
         audio_out: save every spoken WAV here.
     """
@@ -77,7 +81,8 @@ def run_sim(
 
         if not audio.is_file():
             raise RuntimeConfigError(f"audio file {audio} not found")
-        recognizer = VoskRecognizer(asr_model_dir)  # type: ignore[arg-type]  # checked inside, with a hint
+        # A missing model directory is reported inside, with how to get one.
+        recognizer = VoskRecognizer(asr_model_dir, phrases=grammar)  # type: ignore[arg-type]
         corrector = PhraseCorrector(PhraseList.build(catalogue_phrases(lobby)))
     if tts_backend != "none":
         from voice.tts import build_synthesizer
