@@ -21,7 +21,9 @@ _FREE = re.compile(r"免费|不收费|不收取|无需缴费|不需要交钱")
 _IMMEDIATE = re.compile(r"即办|当场办结|当天办结|立等可取|当场拿")
 _CN = {"一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9, "十": 10}
 # Document-like nouns: the suffix and the two characters before it form the mention ("户口本", "执业证书").
-_DOC_SUFFIX = re.compile(r"(?<=[\u4e00-\u9fa5]{2})(证明|证书|执照|合同|照片|簿|本|证|卡)")
+_DOC_SUFFIX = re.compile(
+    r"(?<=[\u4e00-\u9fa5]{2})(证明|证书|执照|合同|照片|簿|本(?![县市地人次科期年月单页])|证|卡)"
+)
 _NOT_MATERIAL = (
     "保证",
     "认证",
@@ -79,25 +81,33 @@ def sentence_problems(sentence: str, ev: Evidence, catalogue_materials: set[str]
             problems.append(f"材料:{name}")
     for m in _DOC_SUFFIX.finditer(sentence):
         mention = sentence[m.start() - 2 : m.end()]
-        if any(mention.endswith(x) for x in _NOT_MATERIAL) or mention in ev.vocabulary:
+        if any(mention.endswith(x) for x in _NOT_MATERIAL):
             continue
+        # Grounded when the noun with one or two characters before it occurs in the evidence
+        # ("查证" in "查证婚姻登记档案"); "户口本" / "结婚证" absent from it are not.
+        if any(sentence[m.start() - k : m.end()] in ev.vocabulary for k in (1, 2)):
+            continue
+        if len(sentence) > m.end() + 1 and sentence[m.start() : m.end() + 2] in ev.vocabulary:
+            continue  # "证书工本费": the noun in the same context as in the evidence
         if m.group(1) == "照片" and "照片" in "".join(allowed):
             continue  # "一寸照片" for "一寸免冠彩色照片"
         if f"材料:{mention}" not in problems:
             problems.append(f"材料:{mention}")
     for m in _WINDOW.finditer(sentence):
-        if m.group(1) not in ev.windows:
+        if m.group(1) not in ev.windows and m.group(1) not in ev.vocabulary:
             problems.append(f"窗口:{m.group(1)}")
     for m in _DAYS.finditer(sentence):
         n = _cn_int(m.group(1))
         if n not in ev.days and m.group(0) not in ev.vocabulary:
             problems.append(f"时限:{m.group(0)}")
-    if _IMMEDIATE.search(sentence) and not ev.immediate:
+    immediate = _IMMEDIATE.search(sentence)
+    if immediate and not ev.immediate and immediate.group(0) not in ev.vocabulary:
         problems.append("时限:即办")
     for m in _MONEY.finditer(sentence):
-        if m.group(1) not in ev.fee:
+        if m.group(1) not in ev.fee and m.group(0) not in ev.vocabulary:
             problems.append(f"收费:{m.group(0)}")
-    if _FREE.search(sentence) and ev.fee != "不收费":
+    free = _FREE.search(sentence)
+    if free and ev.fee != "不收费" and free.group(0) not in ev.vocabulary:
         problems.append("收费:免费")
     return problems
 

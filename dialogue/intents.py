@@ -46,9 +46,9 @@ _WHERE_PLACE = re.compile(r"在哪|在什么地方|哪里|几楼|在哪儿")
 _BUNDLE = re.compile(r"一件事|一起办|一次办|联办|一次把.*都办|一并办")
 _COMPLAINT_STRONG = re.compile(
     r"投诉|举报|反映|建议|意见|拖欠|欠薪|不给发工资|扰民|噪音|油烟|偷排|违章|违建|占道|乱收费"
-    r"|拒载|假药|过期食品|没人管|不管|没人清理|坑坑洼洼|态度差"
+    r"|拒载|假药|过期食品|没人管|不管|没人清理|坑坑洼洼|态度差|路灯|井盖|红绿灯|信号灯"
 )
-_COMPLAINT_WEAK = re.compile(r"坏了|丢了|漏水|停水|停电|堵|井盖|路灯|红绿灯|垃圾|污水|没修")
+_COMPLAINT_WEAK = re.compile(r"坏了|丢了|漏水|停水|停电|堵|垃圾|污水|没修")
 _GUIDE = re.compile(r"指南|打印|清单|一步一步|按我的情况|根据我的情况|个性化|定制")
 _ASPECTS: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("ask_online", re.compile(r"网上|线上|手机上|app|APP|网办|不跑腿|不用跑|在家办|小程序|在线办|在线")),
@@ -66,7 +66,7 @@ _ASPECTS: tuple[tuple[str, re.Pattern[str]], ...] = (
         ),
     ),
 )
-_HOW = re.compile(r"怎么|如何|流程|步骤|条件|要求|办理|我想|我要|想办|咋办|怎样")
+_HOW = re.compile(r"怎么|如何|流程|步骤|条件|要求|办理|想|我要|咋办|怎样")
 _FOLLOW_UP = re.compile(
     r"^(那)?(第[一二三四五六七八九十\d]+个|这个|那个|上一个|下一个|它)(呢|怎么办)?[？?]?$"
 )
@@ -140,7 +140,7 @@ def classify(
         return res("navigate", 0.9)
     if _BUNDLE.search(t):
         return res("bundle", 0.9)
-    if _COMPLAINT_STRONG.search(t) or (_COMPLAINT_WEAK.search(t) and matter_score < 0.75):
+    if _COMPLAINT_STRONG.search(t) or (_COMPLAINT_WEAK.search(t) and matter_score < 0.4):
         return res("complaint", 0.85)
     if _GUIDE.search(t):
         return res("guide", 0.9)
@@ -151,6 +151,6 @@ def classify(
             return res(intent, 0.9 if matter else 0.7)
     if _CHITCHAT.search(t):
         return res("chitchat", 0.9)
-    if matter and (_HOW.search(t) or matter_score >= 0.75):
+    if matter and (_HOW.search(t) or matter_score >= 0.5 or _COMPLAINT_WEAK.search(t)):
         return res("ask_how", 0.8)
     return res("out_of_scope", 0.6)

@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from corpus.loader import load_corpus
-from dialogue.answer import ASPECTS, build_evidence
+from dialogue.answer import ASPECTS, build_evidence, compose
 from dialogue.dispatch import classify_complaint
 from dialogue.engine import Engine
 from dialogue.finder import LexicalMatterFinder
@@ -86,7 +86,34 @@ def run(settings: Any = None, corpus_dir: Path | None = None) -> dict[str, Any]:
             "dispatch": _dispatch(),
         }
         store.close()
+        out["product"] = _product(base if base and base.is_dir() else None, Path(tmp))
     out["latency_ms"] = out["intents"].pop("latency_ms")
+    return out
+
+
+def _product(corpus_dir: Path | None, tmp: Path) -> dict[str, Any]:
+    """Intent accuracy and answer grounding on the product catalogue (``settings.corpus_dir``)."""
+    from dialogue.testing import REPO
+
+    root = corpus_dir or REPO / "corpus" / "data"
+    try:
+        knowledge = CorpusKnowledge(load_corpus(root))
+    except Exception as e:  # noqa: BLE001 - the product catalogue is optional for this evaluation
+        return {"error": f"product catalogue not loadable: {e}"[:300]}
+    store = DialogueStore(f"sqlite:///{tmp / 'product.db'}")
+    finder = LexicalMatterFinder(knowledge)
+    engine = Engine(knowledge, finder, store, today=lambda: TODAY)
+    rows = _tsv("intents.tsv")
+    places = knowledge.places()
+    scored = [(gold, classify(text, finder.search(text), places).intent, split) for gold, text, split in rows]
+    out = {
+        "matters": len(knowledge.matter_ids()),
+        "intent_accuracy": _acc(scored, None),
+        "grounding": _grounding(knowledge, engine),
+        "post_check": _post_check(knowledge),
+    }
+    out["grounding"]["failures"] = out["grounding"]["failures"][:10]
+    store.close()
     return out
 
 
@@ -142,6 +169,51 @@ def _grounding(knowledge: CorpusKnowledge, engine: Engine) -> dict[str, Any]:
         "answers": total,
         "grounded_rate": round(grounded / total, 4) if total else 0.0,
         "failures": failures,
+    }
+
+
+def _post_check(knowledge: CorpusKnowledge) -> dict[str, Any]:
+    """How often the post-check catches an invented material, window, time limit or fee.
+
+    For each matter, one fabricated sentence per kind is appended to its grounded answer: a material of
+    another matter, a window of another matter, a time limit it does not have, a fee amount it does not
+    charge. Caught = the sentence is removed and the grounded answer kept intact.
+    """
+    ids = knowledge.matter_ids()
+    all_windows = sorted({w.id for m in ids for w in knowledge.matter(m).windows})
+    all_materials = sorted({r.name for m in ids for r in knowledge.matter(m).materials})
+    caught = {"material": 0, "window": 0, "time": 0, "fee": 0}
+    tried = dict.fromkeys(caught, 0)
+    intact = total = 0
+    for mid in ids:
+        facts = knowledge.matter(mid)
+        ev = build_evidence(facts)
+        base = compose(facts, "where")
+        own = {r.name for r in facts.materials}
+        foreign = next((n for n in all_materials if n not in own and n not in ev.vocabulary), None)
+        window = next((w for w in all_windows if w not in ev.windows and w not in ev.vocabulary), None)
+        days = next(
+            d for d in (7, 9, 11, 13, 17, 19, 23) if d not in ev.days and f"{d}个工作日" not in ev.vocabulary
+        )
+        amount = next(a for a in (37, 58, 73, 99) if f"{a}元" not in ev.vocabulary)
+        inventions = {
+            "material": f"另外还需要带上{foreign}。" if foreign else None,
+            "window": f"也可以到{window}窗口办理。" if window else None,
+            "time": f"一般{days}个工作日就能办好。",
+            "fee": f"需要缴纳费用{amount}元。",
+        }
+        for kind, sentence in inventions.items():
+            if sentence is None:
+                continue
+            tried[kind] += 1
+            result = check(base + sentence, ev, set(all_materials))
+            caught[kind] += sentence not in result.text and not result.grounded
+            total += 1
+            intact += result.text == base
+    return {
+        "caught_rate": {k: round(caught[k] / tried[k], 4) if tried[k] else None for k in caught},
+        "answer_kept_intact_rate": round(intact / total, 4) if total else None,
+        "injections": total,
     }
 
 
@@ -274,6 +346,12 @@ def format_report(d: dict[str, Any]) -> str:
         f"  dispatch accuracy      {dp['accuracy']:.3f} on {dp['n']} (dev {dp['dev_accuracy']:.3f}, held-out "
         f"{dp['heldout_accuracy']:.3f}); confidence >= 0.5 on {dp['confident_share']:.0%}, accuracy there "
         f"{dp['confident_accuracy']}",
+        f"  product catalogue ({d['product'].get('matters')} matters): intent accuracy "
+        f"{d['product'].get('intent_accuracy')}, answer grounding "
+        f"{d['product'].get('grounding', {}).get('grounded_rate')} of "
+        f"{d['product'].get('grounding', {}).get('answers')} answers; post-check catches invented "
+        f"{d['product'].get('post_check', {}).get('caught_rate')} (kept intact "
+        f"{d['product'].get('post_check', {}).get('answer_kept_intact_rate')})",
         f"  turn latency (grounded) p50 {lat['p50']} ms, p95 {lat['p95']} ms over {lat['turns']} turns   "
         "targets <= 50 / <= 150 ms",
     ]
