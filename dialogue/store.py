@@ -22,6 +22,7 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
     create_engine,
+    event,
     func,
     select,
 )
@@ -36,6 +37,15 @@ log = logging.getLogger(__name__)
 
 def _now() -> dt.datetime:
     return dt.datetime.now(dt.UTC).replace(tzinfo=None)
+
+
+def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
+    # WAL + synchronous=NORMAL: commits stay durable across a process crash (what a kiosk restart is)
+    # without an fsync per turn; readers never block the writer.
+    cur = dbapi_conn.cursor()
+    cur.execute("PRAGMA journal_mode=WAL")
+    cur.execute("PRAGMA synchronous=NORMAL")
+    cur.close()
 
 
 class Base(DeclarativeBase):
@@ -118,6 +128,8 @@ class DialogueStore:
     def __init__(self, url: str = "sqlite://") -> None:
         try:
             self._engine = create_engine(url, future=True)
+            if self._engine.dialect.name == "sqlite" and url not in ("sqlite://", "sqlite:///:memory:"):
+                event.listen(self._engine, "connect", _sqlite_pragmas)
             Base.metadata.create_all(self._engine)
         except (SQLAlchemyError, ModuleNotFoundError) as e:
             raise StoreError(f"cannot open dialogue database: {e}") from e

@@ -106,13 +106,14 @@ def _product(corpus_dir: Path | None, tmp: Path) -> dict[str, Any]:
     rows = _tsv("intents.tsv")
     places = knowledge.places()
     scored = [(gold, classify(text, finder.search(text), places).intent, split) for gold, text, split in rows]
-    out = {
+    grounding = _grounding(knowledge, engine)
+    grounding["failures"] = grounding["failures"][:10]
+    out: dict[str, Any] = {
         "matters": len(knowledge.matter_ids()),
         "intent_accuracy": _acc(scored, None),
-        "grounding": _grounding(knowledge, engine),
+        "grounding": grounding,
         "post_check": _post_check(knowledge),
     }
-    out["grounding"]["failures"] = out["grounding"]["failures"][:10]
     store.close()
     return out
 
