@@ -137,6 +137,10 @@ def create_app(
     def root() -> RedirectResponse:
         return RedirectResponse("/static/chat.html")
 
+    @app.get("/console", include_in_schema=False)
+    def console() -> RedirectResponse:
+        return RedirectResponse("/static/console.html")
+
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     # Middleware: last added runs first. Rate limit → body size → CORS → app.
     if settings.api.cors_origins:
