@@ -99,10 +99,11 @@ class HeadDisplay:
             await self._stop.wait()
 
     async def _handler(self, ws: Any) -> None:
-        for msg in list(self._last.values()):
-            await ws.send(json.dumps(msg, ensure_ascii=False, default=str))
+        # Register first so nothing broadcast while the snapshot goes out is lost (a repeat is harmless).
         self._clients.add(ws)
         try:
+            for msg in list(self._last.values()):
+                await ws.send(json.dumps(msg, ensure_ascii=False, default=str))
             async for _ in ws:
                 pass
         except Exception:

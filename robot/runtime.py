@@ -119,7 +119,9 @@ class RobotRuntime:
 
     def feed(self, event: Event) -> None:
         """Give the behaviour one event and carry out its commands (and whatever they trigger)."""
-        pending: list[Event] = [event]
+        # What the robot reported before this event happened first (an arrival before a time-out tick).
+        self.driver.status()
+        pending: list[Event] = [*self._drain_driver_events(), event]
         while pending:
             for cmd in self.behaviour.handle(pending.pop(0)):
                 self.commands.append(cmd)
@@ -242,13 +244,11 @@ class RobotRuntime:
         Both are in behaviour time (the simulation clock when one was given; its ``sleep`` advances it).
         """
         start = self.now()
-        while self.now() - start < timeout:
-            self.driver.status()  # lets a simulated robot advance and emit its events
-            self.feed(Tick(self.now()))
-            if self.behaviour.state == State.IDLE:
-                break
+        while True:
+            self.feed(Tick(self.now()))  # feed() polls the driver first, so motion is seen before the tick
+            if self.behaviour.state == State.IDLE or self.now() - start >= timeout:
+                return self.behaviour.state
             self._sleep(step)
-        return self.behaviour.state
 
     def summary(self) -> dict[str, Any]:
         st = self.driver.status()

@@ -152,3 +152,16 @@ def test_map_turn_handler_guides_without_a_dialogue_engine(lobby: LobbyMap) -> N
     reply = MapTurnHandler(lobby).handle("s", "B05窗口在哪", "robot")
     assert reply.actions == [{"kind": "NavigateTo", "target": "loc.win_b05"}]
     assert MapTurnHandler(lobby).handle("s", "今天天气怎么样", "robot").actions == []
+
+
+def test_run_sim_with_typed_utterances(tmp_path: Path, demo_corpus_dir: Path) -> None:
+    from govguide.config import Settings
+    from robot.simrun import run_sim
+
+    settings = Settings(data_dir=tmp_path / "data", corpus_dir=demo_corpus_dir)
+    out = run_sim(settings, utterances=["带我去B01窗口", "火星在哪"], tts_backend="none", speedup=500)
+    assert out["turns"][0]["said"][-1] == "请跟我来，我带您去B01窗口。"
+    assert "B01窗口到了，请准备好身份证。" in out["spoken"]
+    assert out["turns"][1]["said"][0].startswith("抱歉")
+    assert out["robot"]["location"] == "loc.dock" and out["final_state"] in ("idle", "listen")
+    assert out["display_url"].startswith("ws://127.0.0.1:") and out["display_messages"] > 10
