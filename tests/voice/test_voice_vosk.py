@@ -76,8 +76,15 @@ def test_phrases_in_grammar_output() -> None:
 
 
 def test_real_time_factor_is_below_one(korean_recognizer, korean_tts) -> None:  # type: ignore[no-untyped-def]
-    t = korean_recognizer.recognize(speech(korean_tts, "안내 데스크 어디 있어요"))
-    assert t.audio_s > 1 and t.decode_s / t.audio_s < 1.0  # the benchmark reports the exact figure
+    import time
+
+    pcm = speech(korean_tts, "안내 데스크 어디 있어요")
+    c0 = time.process_time()
+    t = korean_recognizer.recognize(pcm)
+    cpu = time.process_time() - c0
+    # CPU seconds, not wall time: other jobs on a shared 2-core machine stretch wall time arbitrarily.
+    # Two decoders run here (free + grammar); the benchmark reports the exact figures.
+    assert t.audio_s > 1 and cpu / t.audio_s < 1.0
 
 
 def test_round_trip_korean_tts_to_asr_character_error_rate(korean_model: Path, korean_tts) -> None:  # type: ignore[no-untyped-def]
