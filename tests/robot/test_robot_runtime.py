@@ -159,7 +159,7 @@ def test_run_sim_with_typed_utterances(tmp_path: Path, demo_corpus_dir: Path) ->
     from robot.simrun import run_sim
 
     settings = Settings(data_dir=tmp_path / "data", corpus_dir=demo_corpus_dir)
-    out = run_sim(settings, utterances=["带我去B01窗口", "火星在哪"], tts_backend="none", speedup=500)
+    out = run_sim(settings, utterances=["带我去B01窗口", "火星在哪"], tts_backend="none", speedup=100)
     assert out["turns"][0]["said"][-1] == "请跟我来，我带您去B01窗口。"
     assert "B01窗口到了，请准备好身份证。" in out["spoken"]
     assert out["turns"][1]["said"][0].startswith("抱歉")
