@@ -27,7 +27,7 @@ from dialogue.forms import (
 )
 from dialogue.grounding import check
 from dialogue.guide import build_guide, guide_card, guide_text, next_question, parse_option
-from dialogue.intents import IntentResult, classify
+from dialogue.intents import _FOLLOW_UP_MATTER, IntentResult, classify
 from dialogue.llm import SYSTEM_PROMPT, build_user_prompt
 from dialogue.privacy import mask_text
 from dialogue.skills import LobbySkills
@@ -164,7 +164,7 @@ class Engine(LobbySkills):
     ) -> Reply:
         name = intent.intent
         if name == "follow_up":
-            ref = resolve_reference(text, state)
+            ref = intent.matter_hit if _FOLLOW_UP_MATTER.match(text) else resolve_reference(text, state)
             if ref is None:
                 return Reply(text="请问您指的是哪一个事项？", speech="请问您指的是哪一个事项？", intent=name)
             state.matter_id = ref

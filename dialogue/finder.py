@@ -13,9 +13,16 @@ from typing import Any, Protocol
 from dialogue.base import FinderResult, Knowledge
 
 # Words that carry no matter identity; removed before matching so "怎么办" does not match "办".
+# Question words and aspect words ("要钱吗", "带什么") name no matter: matching ignores them, so an elliptical
+# "那要钱吗" finds nothing and the matter in context is kept.
 _FILLER = re.compile(
-    r"(请问|我想|我要|想要|怎么办理|怎么办|如何|需要|什么|哪些|材料|多久|多少钱|在哪里?|窗口|一下|可以|能不能)"
+    r"(请问|我想|我要|想要|怎么办理|怎么办|如何|需要|什么|哪些|材料|多久|多少钱|在哪里?|窗口|一下|可以|能不能"
+    r"|要钱|收费|费用|免费|要带|带啥|准备|网上|线上|哪里办|去哪|多长时间|几天|可不可以|是不是|有没有|能办|办"
+    r"|^那么?|吗|呢|啊)"
 )
+
+
+_ELLIPSIS = re.compile(r"^(那么|那|还有|再问一下)|(呢|吗|啊|的话)$")
 
 
 def _bigrams(text: str) -> set[str]:
@@ -40,11 +47,21 @@ class LexicalMatterFinder:
         grams = _bigrams(_FILLER.sub("", text))
         if not grams:
             return FinderResult(out_of_scope=True)
+        # The question's core without ellipsis particles ("那离婚呢" -> "离婚") may name a matter briefly.
+        core = _ELLIPSIS.sub("", re.sub(r"[\s，。？！?,.!、]", "", _FILLER.sub("", text)))
         best: dict[str, float] = {}
         for mid, surface, sgrams in self._surfaces:
-            covered = len(sgrams & grams) / len(sgrams)
-            # A full surface form inside the question is the strongest signal; longer forms win ties.
-            score = covered + (0.2 if surface in text else 0.0) + 0.01 * min(len(sgrams), 10)
+            shared = len(sgrams & grams)
+            # One shared bigram is chance ("能办") unless it is the whole surface form ("护照").
+            covered = shared / len(sgrams) if shared >= 2 or shared == len(sgrams) else 0.0
+            # F1 of "surface covered" and "question covered", so "社保卡丢了" prefers "社保卡丢了咋补" over
+            # "社保卡"; a full surface form inside the question adds a bonus; longer forms win ties.
+            precision = shared / len(grams)
+            f1 = 2 * covered * precision / (covered + precision) if covered and precision else 0.0
+            score = f1 + (0.2 if surface in text else 0.0) + 0.01 * min(len(sgrams), 10)
+            if covered < self._threshold and 2 <= len(core) <= 6 and core in surface:
+                covered = self._threshold
+                score = 0.6 + 0.2 * len(core) / len(surface)  # shorter (more specific) surfaces first
             if covered >= self._threshold and score > best.get(mid, 0.0):
                 best[mid] = score
         hits = sorted(best.items(), key=lambda kv: -kv[1])[:k]

@@ -70,6 +70,7 @@ _HOW = re.compile(r"怎么|如何|流程|步骤|条件|要求|办理|想|我要|
 _FOLLOW_UP = re.compile(
     r"^(那)?(第[一二三四五六七八九十\d]+个|这个|那个|上一个|下一个|它)(呢|怎么办)?[？?]?$"
 )
+_FOLLOW_UP_MATTER = re.compile(r"^(那|那么|还有)[^，。？?]{1,10}(呢|的话呢)[？?]?$")
 _CHITCHAT = re.compile(
     r"^(你好|您好|谢谢|再见|拜拜|早上好|下午好|晚上好|哈哈|辛苦了|好的谢谢|你是谁|你叫什么|你几岁|"
     r"你是机器人|你会干什么|你能做什么|你真|厉害|不客气)"
@@ -146,6 +147,8 @@ def classify(
         return res("guide", 0.9)
     if _FOLLOW_UP.match(t):
         return res("follow_up", 0.9)
+    if matter and _FOLLOW_UP_MATTER.match(t):  # "那离婚呢": same question, another matter
+        return res("follow_up", 0.85)
     for intent, pattern in _ASPECTS:
         if pattern.search(t) and (matter or _ELLIPSIS.match(t) or len(t) <= 12):
             return res(intent, 0.9 if matter else 0.7)

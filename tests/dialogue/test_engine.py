@@ -145,3 +145,12 @@ def test_engine_satisfies_the_robot_turn_handler(engine: Engine) -> None:
     reply = engine.handle("r", "带我去办社保卡", "voice")
     assert isinstance(reply, TurnReply)
     assert action_kind(reply.actions[0]) == "NavigateTo" and action_target(reply.actions[0]) == "loc.win_a01"
+
+
+def test_ellipsis_with_a_new_matter_keeps_the_question(engine: Engine) -> None:
+    r = engine.handle("e", "结婚登记要带什么")
+    assert r.intent == "ask_materials" and r.matter_id == "civil.marriage"
+    r = engine.handle("e", "那出生登记呢")
+    assert r.intent == "ask_materials" and r.matter_id == "police.birth_hukou" and "出生医学证明" in r.text
+    r = engine.handle("e", "那要钱吗")
+    assert r.intent == "ask_fee" and r.matter_id == "police.birth_hukou"
