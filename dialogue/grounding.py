@@ -18,7 +18,9 @@ _WINDOW = re.compile(r"(?<![A-Za-z0-9])([A-Z]\d{2})(?:号)?(?:窗口)?(?!\d)")
 _DAYS = re.compile(r"(\d+|[一二两三四五六七八九十]+)\s*个?\s*(工作日|天|日)")
 _MONEY = re.compile(r"(\d+(?:\.\d+)?)\s*元")
 _FREE = re.compile(r"免费|不收费|不收取|无需缴费|不需要交钱")
-_IMMEDIATE = re.compile(r"即办|当场办结|当天办结|立等可取|当场拿")
+_IMMEDIATE = re.compile(
+    r"即办|(当场|当天|马上)(就能|就可以|即可|就|能)?(办结|办好|办完|拿到|拿证|领取|领到|出证)|立等可取|当场拿"
+)
 _CN = {"一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9, "十": 10}
 # Document-like nouns: the suffix and the two characters before it form the mention ("户口本", "执业证书").
 _DOC_SUFFIX = re.compile(
