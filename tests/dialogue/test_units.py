@@ -55,7 +55,10 @@ def test_safety() -> None:
 
 def test_grounding_keeps_true_sentences_and_flags_each_kind(knowledge: CorpusKnowledge) -> None:
     ev = build_evidence(knowledge.matter("police.id_card"))
-    text = "补领身份证需要工本费20元。请到C02窗口办理。需要带上结婚证。到C05窗口办理。10个工作日办好。当场就能办结。"
+    text = (
+        "补领身份证需要工本费20元。请到C02窗口办理。"
+        "需要带上结婚证。到C05窗口办理。10个工作日办好。当场就能办结。"
+    )
     result = check(text, ev, {"结婚证"})
     assert result.text == "补领身份证需要工本费20元。请到C02窗口办理。"
     assert {"材料:结婚证", "窗口:C05", "时限:10个工作日", "时限:即办"} <= set(result.flagged)
