@@ -9,8 +9,11 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import queue
 import re
+import threading
 from collections.abc import Callable, Iterator
+from typing import Any
 
 from dialogue import safety
 from dialogue.answer import build_evidence, citation, compose, speech_of
@@ -32,6 +35,7 @@ from dialogue.llm import SYSTEM_PROMPT, build_user_prompt
 from dialogue.privacy import mask_text
 from dialogue.skills import LobbySkills
 from dialogue.store import DialogueStore
+from dialogue.streaming import StreamingChatModel, stream_grounded
 
 log = logging.getLogger(__name__)
 
@@ -44,6 +48,12 @@ _ASPECT = {
     "ask_how": "how",
 }
 _SENTENCE = re.compile(r"[^。！？!?]+[。！？!?]?")
+
+
+def _sentence_events(text: str) -> Iterator[StreamEvent]:
+    for sentence in _SENTENCE.findall(text):
+        if sentence.strip():
+            yield StreamEvent(type="sentence", text=sentence)
 
 
 class Engine(LobbySkills):
@@ -69,6 +79,7 @@ class Engine(LobbySkills):
         self.session_ttl_s = session_ttl_s
         self._today = today
         self._secrets = list(secrets or [])
+        self._local = threading.local()  # per-thread sentence sink of a streaming turn
         self._places = knowledge.places()
         self._materials = {r.name for mid in knowledge.matter_ids() for r in knowledge.matter(mid).materials}
 
@@ -109,12 +120,42 @@ class Engine(LobbySkills):
         return reply
 
     def stream(self, session_id: str, utterance: str, channel: str = "text") -> Iterator[StreamEvent]:
-        """The turn as sentence events (already grounding-checked), then the full reply."""
-        reply = self.handle(session_id, utterance, channel)
-        for sentence in _SENTENCE.findall(reply.text):
-            if sentence.strip():
-                yield StreamEvent(type="sentence", text=sentence)
-        yield StreamEvent(type="reply", reply=reply)
+        """The turn as sentence events (each already grounding-checked), then the full reply.
+
+        With a streaming LLM the sentences leave while the model is still writing; otherwise they are
+        the sentences of the finished reply.
+        """
+        if not isinstance(self.chat_model, StreamingChatModel):
+            reply = self.handle(session_id, utterance, channel)
+            yield from _sentence_events(reply.text)
+            yield StreamEvent(type="reply", reply=reply)
+            return
+        q: queue.Queue[tuple[str, Any]] = queue.Queue()
+
+        def work() -> None:
+            self._local.sink = lambda s: q.put(("sentence", s))
+            try:
+                q.put(("reply", self.handle(session_id, utterance, channel)))
+            except Exception as e:  # noqa: BLE001 - re-raised in the consumer
+                q.put(("error", e))
+            finally:
+                self._local.sink = None
+
+        threading.Thread(target=work, daemon=True).start()
+        streamed = ""
+        while True:
+            kind, value = q.get()
+            if kind == "sentence":
+                streamed += value
+                yield StreamEvent(type="sentence", text=value)
+            elif kind == "error":
+                raise value
+            else:
+                # Whatever the reply says beyond the streamed sentences (fallback text, follow-up offers).
+                if value.text.startswith(streamed):
+                    yield from _sentence_events(value.text[len(streamed) :])
+                yield StreamEvent(type="reply", reply=value)
+                return
 
     # ------------------------------------------------------------------ state
     def _load(self, session_id: str) -> DialogueState:
@@ -272,6 +313,26 @@ class Engine(LobbySkills):
         if self.chat_model is None:
             return draft, True, [], False
         ev = build_evidence(facts, answers)
+        sink = getattr(self._local, "sink", None)
+        if sink is not None and isinstance(self.chat_model, StreamingChatModel):
+            user = build_user_prompt(ev.facts_text, question, draft)
+            try:
+                text, flagged = stream_grounded(
+                    self.chat_model,
+                    SYSTEM_PROMPT,
+                    user,
+                    self.llm_timeout_s,
+                    ev,
+                    self._materials,
+                    self._secrets,
+                    sink,
+                )
+            except DialogueError as e:
+                log.warning("LLM stream fallback for %s: %s", facts.id, e)
+                return draft, True, [], False
+            if not text:
+                return draft, True, flagged, False
+            return text, not flagged, flagged, True
         try:
             raw = self.chat_model.complete(
                 SYSTEM_PROMPT, build_user_prompt(ev.facts_text, question, draft), self.llm_timeout_s

@@ -8,6 +8,7 @@ the engine use the deterministic answer within the same turn.
 from __future__ import annotations
 
 import threading
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any, Literal
 
@@ -15,6 +16,7 @@ from pydantic import BaseModel, SecretStr
 
 from dialogue.base import ChatModel
 from dialogue.errors import LLMError
+from dialogue.streaming import stream_with_deadline
 
 SYSTEM_PROMPT = (
     "你是云溪县政务服务中心的导办助手。请用简洁、口语化的中文回答群众问题。"
@@ -70,6 +72,17 @@ class LangChainChatModel:
         if not text.strip():
             raise LLMError("chat model returned an empty answer")
         return text.strip()
+
+    def stream(self, system: str, user: str, timeout_s: float) -> Iterator[str]:
+        """The answer in chunks as the server sends them (overall deadline ``timeout_s``)."""
+        from langchain_core.messages import HumanMessage, SystemMessage
+
+        def produce() -> Iterator[str]:
+            for chunk in self._chat.stream([SystemMessage(system), HumanMessage(user)]):
+                content = getattr(chunk, "content", "")
+                yield content if isinstance(content, str) else "".join(str(c) for c in content)
+
+        yield from stream_with_deadline(produce, timeout_s)
 
 
 class TransformersChatModel:

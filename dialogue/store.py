@@ -28,6 +28,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, sessionmaker
+from sqlalchemy.pool import StaticPool
 
 from dialogue.errors import StoreError
 from dialogue.privacy import mask_text
@@ -127,9 +128,15 @@ class DialogueStore:
 
     def __init__(self, url: str = "sqlite://") -> None:
         try:
-            self._engine = create_engine(url, future=True)
-            if self._engine.dialect.name == "sqlite" and url not in ("sqlite://", "sqlite:///:memory:"):
-                event.listen(self._engine, "connect", _sqlite_pragmas)
+            if url in ("sqlite://", "sqlite:///:memory:"):
+                # One shared connection: every thread (streaming turns, the API) sees the same in-memory DB.
+                self._engine = create_engine(
+                    url, poolclass=StaticPool, connect_args={"check_same_thread": False}
+                )
+            else:
+                self._engine = create_engine(url)
+                if self._engine.dialect.name == "sqlite":
+                    event.listen(self._engine, "connect", _sqlite_pragmas)
             Base.metadata.create_all(self._engine)
         except (SQLAlchemyError, ModuleNotFoundError) as e:
             raise StoreError(f"cannot open dialogue database: {e}") from e

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import shutil
 from collections import deque
+from collections.abc import Iterator
 from pathlib import Path
 
 from dialogue.base import FinderResult
@@ -62,3 +63,9 @@ class FakeChatModel:
         if isinstance(item, Exception):
             raise LLMError(str(item)) from item
         return item
+
+    def stream(self, system: str, user: str, timeout_s: float) -> Iterator[str]:
+        """The next scripted completion, a few characters at a time."""
+        text = self.complete(system, user, timeout_s)
+        for i in range(0, len(text), 4):
+            yield text[i : i + 4]

@@ -43,6 +43,9 @@ class ScriptedServer:
                     self.end_headers()
                     self.wfile.write(b'{"error": {"message": "boom"}}')
                     return
+                if body.get("stream"):
+                    self._sse(str(item), body["model"])
+                    return
                 payload = {
                     "id": "c1",
                     "object": "chat.completion",
@@ -67,6 +70,27 @@ class ScriptedServer:
                 except (BrokenPipeError, ConnectionResetError):
                     pass  # the client gave up (the time-out test)
 
+            def _sse(self, text: str, model: str) -> None:
+                # OpenAI streaming: one chat.completion.chunk per piece, then [DONE]; pieces are paced.
+                self.send_response(200)
+                self.send_header("Content-Type", "text/event-stream")
+                self.end_headers()
+                for i in range(0, len(text), 6):
+                    delta = {"content": text[i : i + 6]}
+                    chunk = {
+                        "id": "c1",
+                        "object": "chat.completion.chunk",
+                        "created": 0,
+                        "model": model,
+                        "choices": [{"index": 0, "delta": delta, "finish_reason": None}],
+                    }
+                    self.wfile.write(f"data: {json.dumps(chunk, ensure_ascii=False)}\n\n".encode())
+                    self.wfile.flush()
+                    time.sleep(outer.pace_s)
+                self.wfile.write(b"data: [DONE]\n\n")
+                self.wfile.flush()
+
+        self.pace_s = 0.0
         self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}/v1"
         self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
@@ -159,3 +183,44 @@ def test_fake_chat_model_path(knowledge: CorpusKnowledge) -> None:
     assert engine.handle("s", "办社保卡要钱吗").llm_used
     assert not engine.handle("s", "那要多久").llm_used
     assert len(fake.history) == 2
+
+
+def test_stream_emits_grounded_sentences_while_the_model_writes(
+    knowledge: CorpusKnowledge, server: ScriptedServer
+) -> None:
+    server.script.append("补办身份证需要交工本费20元。另外要带户口本。请到C02窗口办理，承诺15个工作日办结。")
+    server.pace_s = 0.15
+    engine = llm_engine(knowledge, server, timeout_s=5.0)
+    start = time.perf_counter()
+    events = []
+    first_at = None
+    for event in engine.stream("s", "补办身份证多少钱"):
+        if first_at is None:
+            first_at = time.perf_counter() - start
+        events.append(event)
+    total = time.perf_counter() - start
+    sentences = [e.text for e in events if e.type == "sentence"]
+    assert sentences == ["补办身份证需要交工本费20元。", "请到C02窗口办理，承诺15个工作日办结。"]
+    reply = events[-1].reply
+    assert reply is not None and reply.llm_used and "材料:户口本" in reply.flagged
+    assert (
+        first_at is not None and first_at < total - 0.3
+    )  # the first sentence left before the model finished
+    assert server.requests[-1]["stream"] is True
+
+
+def test_stream_falls_back_when_the_stream_fails(knowledge: CorpusKnowledge, server: ScriptedServer) -> None:
+    server.script.append(("status", 500))
+    events = list(llm_engine(knowledge, server).stream("s", "办社保卡要多久"))
+    reply = events[-1].reply
+    assert reply is not None and not reply.llm_used
+    assert "".join(e.text for e in events[:-1]) == reply.text and "即办" in reply.text
+
+
+def test_fake_chat_model_streams(knowledge: CorpusKnowledge) -> None:
+    fake = FakeChatModel()
+    fake.enqueue("社会保障卡申领补换不收费。请到B09窗口办理。")
+    engine = Engine(knowledge, LexicalMatterFinder(knowledge), DialogueStore(), fake)
+    events = list(engine.stream("s", "办社保卡要钱吗"))
+    assert [e.text for e in events if e.type == "sentence"] == ["社会保障卡申领补换不收费。"]
+    assert events[-1].reply is not None and "窗口:B09" in events[-1].reply.flagged
