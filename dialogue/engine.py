@@ -20,14 +20,7 @@ from dialogue.answer import build_evidence, citation, compose, speech_of
 from dialogue.base import Action, Card, ChatModel, Knowledge, MatterFacts, MatterFinder, Reply, StreamEvent
 from dialogue.context import DialogueState, resolve_reference
 from dialogue.errors import DialogueError, UnknownMatterError
-from dialogue.forms import (
-    FormState,
-    form_card_data,
-    handle_form_utterance,
-    materials_to_bring,
-    opening_prompt,
-    start_form,
-)
+from dialogue.form_skills import FormSkills
 from dialogue.grounding import check
 from dialogue.guide import build_guide, guide_card, guide_text, next_question, parse_option
 from dialogue.intents import _FOLLOW_UP_MATTER, IntentResult, classify
@@ -56,7 +49,7 @@ def _sentence_events(text: str) -> Iterator[StreamEvent]:
             yield StreamEvent(type="sentence", text=sentence)
 
 
-class Engine(LobbySkills):
+class Engine(LobbySkills, FormSkills):
     """Stateless between calls: all memory lives in the store, keyed by session id."""
 
     def __init__(
@@ -431,154 +424,3 @@ class Engine(LobbySkills):
             return None
         state.answers.setdefault(facts.id, {})[sit.id] = value
         return self._guide_next(state, facts, prefix="")
-
-    # ------------------------------------------------------------------ forms
-    def _form_for(self, facts: MatterFacts) -> Reply | None:
-        if not facts.forms:
-            msg = f"{facts.name}暂时不能在这里在线填表，请到{'、'.join(w.name for w in facts.windows)}办理。"
-            return Reply(
-                text=msg, speech=msg, intent="form_start", matter_id=facts.id, citations=[citation(facts)]
-            )
-        return None
-
-    def _form_start(
-        self,
-        session_id: str,
-        text: str,
-        state: DialogueState,
-        intent: IntentResult,
-        hits: list[tuple[str, float]],
-    ) -> Reply:
-        facts = self._matter(intent, hits, state)
-        if facts is None:
-            return self._unknown(session_id, text, "form_start")
-        refusal = self._form_for(facts)
-        if refusal is not None:
-            return refusal
-        form = facts.forms[0]
-        lic = self.store.elicenses(state.citizen_id) if state.citizen_id else {}
-        state.form = start_form(form, facts.id, self._profile(state), lic)
-        turn = opening_prompt(form, state.form)
-        state.form = turn.state
-        self._persist_draft(session_id, state)
-        return self._form_reply(form.name, turn.text, state, "form_start", facts)
-
-    def _form_continue(
-        self,
-        session_id: str,
-        text: str,
-        state: DialogueState,
-        intent: IntentResult,
-        hits: list[tuple[str, float]],
-    ) -> Reply:
-        if state.form is None:
-            for mid in ([state.matter_id] if state.matter_id else []) + self.knowledge.matter_ids():
-                facts = self.knowledge.matter(mid)
-                for form in facts.forms:
-                    draft = self.store.load_draft(session_id, form.id, state.citizen_id)
-                    if draft is not None:
-                        state.form = FormState(
-                            form_id=form.id, matter_id=mid, values=draft["values"], pending=draft["pending"]
-                        )
-                        break
-                if state.form is not None:
-                    break
-        if state.form is None:
-            msg = "没有找到您未完成的申请表。要开始新的申请，请说“帮我填XX申请表”。"
-            return Reply(text=msg, speech=msg, intent="form_continue")
-        facts = self.knowledge.matter(state.form.matter_id)
-        form = next(f for f in facts.forms if f.id == state.form.form_id)
-        turn = opening_prompt(form, state.form)
-        state.form = turn.state
-        return self._form_reply(form.name, "好的，我们继续。" + turn.text, state, "form_continue", facts)
-
-    def _form_turn(self, session_id: str, text: str, state: DialogueState) -> Reply:
-        assert state.form is not None
-        facts = self.knowledge.matter(state.form.matter_id)
-        form = next(f for f in facts.forms if f.id == state.form.form_id)
-        turn = handle_form_utterance(form, state.form, text, self._today())
-        state.form = turn.state
-        self._persist_draft(session_id, state)
-        if turn.submit_requested:
-            return self._submit(session_id, state, facts)
-        return self._form_reply(form.name, turn.text, state, "form_fill", facts)
-
-    def _form_intent(
-        self,
-        session_id: str,
-        text: str,
-        state: DialogueState,
-        intent: IntentResult,
-        hits: list[tuple[str, float]],
-    ) -> Reply:
-        if state.form is None:
-            msg = "目前没有正在填写的申请表。"
-            return Reply(text=msg, speech=msg, intent=intent.intent)
-        return self._form_turn(session_id, text, state)
-
-    def _submit(self, session_id: str, state: DialogueState, facts: MatterFacts) -> Reply:
-        assert state.form is not None
-        lic = self.store.elicenses(state.citizen_id) if state.citizen_id else {}
-        missing = materials_to_bring(facts, state.answers.get(facts.id, {}), self._profile(state), lic)
-        window = facts.windows[0] if facts.windows else None
-        receipt = self.store.submit_case(
-            session_id,
-            state.form.form_id,
-            facts.id,
-            state.form.values,
-            window.id if window else "",
-            missing,
-            state.citizen_id,
-        )
-        form_state = state.form.model_copy(update={"receipt_no": receipt})
-        state.form = None
-        bring = "、".join(missing) if missing else "无需再带其他材料"
-        where = window.name if window else "综合受理窗口"
-        text = f"已提交，受理编号{receipt}。请到{where}办理，还需要带：{bring}。"
-        actions = (
-            [Action(type="NavigateTo", target=window.location.id, label=where)]
-            if window and window.location
-            else []
-        )
-        form = next(f for f in facts.forms if f.id == form_state.form_id)
-        return Reply(
-            text=text,
-            speech=speech_of(text),
-            intent="form_submit",
-            matter_id=facts.id,
-            cards=[
-                Card(
-                    type="case",
-                    title="受理回执",
-                    data={"receipt_no": receipt, "window": where, "missing_materials": missing},
-                ),
-                Card(type="form_state", title=form.name, data=form_card_data(form, form_state)),
-            ],
-            actions=actions,
-            citations=[citation(facts)],
-        )
-
-    def _persist_draft(self, session_id: str, state: DialogueState) -> None:
-        if state.form is not None:
-            self.store.save_draft(
-                session_id,
-                state.form.form_id,
-                state.form.matter_id,
-                state.form.values,
-                state.form.pending,
-                state.citizen_id,
-            )
-
-    def _form_reply(
-        self, title: str, text: str, state: DialogueState, intent: str, facts: MatterFacts
-    ) -> Reply:
-        assert state.form is not None
-        form = next(f for f in facts.forms if f.id == state.form.form_id)
-        return Reply(
-            text=text,
-            speech=speech_of(mask_text(text)),
-            intent=intent,
-            matter_id=facts.id,
-            cards=[Card(type="form_state", title=title, data=form_card_data(form, state.form))],
-            citations=[citation(facts)],
-        )
