@@ -99,7 +99,7 @@ class Engine(LobbySkills, FormSkills):
                 intent="error",
             )
         if channel == "voice":
-            reply.speech = speech_of(reply.text, 80)
+            reply.speech = speech_of(reply.speech, 80)  # shorter for a loudspeaker; keeps its masking
         state.remember(utterance, reply.intent, reply.text)
         reply.state = {
             "matter_id": state.matter_id,

@@ -154,3 +154,11 @@ def test_ellipsis_with_a_new_matter_keeps_the_question(engine: Engine) -> None:
     assert r.intent == "ask_materials" and r.matter_id == "police.birth_hukou" and "出生医学证明" in r.text
     r = engine.handle("e", "那要钱吗")
     assert r.intent == "ask_fee" and r.matter_id == "police.birth_hukou"
+
+
+def test_voice_speech_is_short_and_masked(engine: Engine) -> None:
+    engine.login("v", "c001")
+    r = engine.handle("v", "帮我填社保卡申请表", "voice")
+    assert len(r.speech) <= 81 and "511602198503151234" not in r.speech and "13881234567" not in r.speech
+    r = engine.handle("v", "我的电话是13990876543", "voice")
+    assert "13990876543" not in r.speech
