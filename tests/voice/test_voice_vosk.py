@@ -103,3 +103,19 @@ def test_round_trip_mandarin(mandarin_model: Path, espeak: str) -> None:
     sentences = ["我要办理社保卡", "洗手间在哪里", "护照怎么办理"]
     mean = sum(cer(s, rec.recognize(speech(tts, s)).text) for s in sentences) / len(sentences)
     assert mean < 0.6
+
+
+def test_recogniser_is_reused_and_an_abandoned_stream_does_not_leak(
+    korean_model: Path, korean_tts, ko_places
+) -> None:  # type: ignore[no-untyped-def]
+    # Exact free text is not comparable across recogniser states (Vosk adapts to the speaker across
+    # utterances); what must hold: no audio of the abandoned utterance is counted or decoded next time.
+    rec = VoskRecognizer(korean_model, phrases=ko_places, min_phrase_confidence=0.0)
+    a, b = speech(korean_tts, "주민등록 등본 어디 있어요"), speech(korean_tts, "엘리베이터")
+    stream = rec.stream(chunks(a, 200))
+    assert not next(stream).final  # a partial, then the caller walks away mid-utterance
+    stream.close()
+    for _ in range(2):  # and again on the same, now warm, recogniser
+        t = rec.recognize(b)
+        assert t.audio_s == pytest.approx(len(b) / 32000, abs=0.01)
+        assert t.phrase == "엘리베이터"
