@@ -57,7 +57,9 @@ def run_sim(
 
     Args:
         settings: ``govguide.config.Settings`` (corpus_dir and the graph settings are used).
-        audio: a WAV file with the citizen's speech (needs ``asr_model_dir``); else ``utterances``.
+        audio: a WAV file with the citizen's speech, or ``Path("-")`` for raw 16 kHz s16le PCM on stdin
+            (``arecord -q -f S16_LE -r 16000 -c 1 -t raw | govguide robot --sim --audio -``); needs
+            ``asr_model_dir``. Without audio, ``utterances`` are used.
         utterances: typed utterances used when no audio is given.
         handler: the dialogue engine (``dialogue.Engine``); default: a map-only navigation handler.
         asr_model_dir: Vosk model directory for audio input.
@@ -79,7 +81,7 @@ def run_sim(
         from voice.phrases import PhraseCorrector, PhraseList
         from voice.vosk_asr import VoskRecognizer
 
-        if not audio.is_file():
+        if str(audio) != "-" and not audio.is_file():
             raise RuntimeConfigError(f"audio file {audio} not found")
         # A missing model directory is reported inside, with how to get one.
         recognizer = VoskRecognizer(asr_model_dir, phrases=grammar)  # type: ignore[arg-type]
@@ -104,9 +106,13 @@ def run_sim(
         try:
             runtime.person_arrives()
             if audio is not None:
-                from voice.audio import chunks, wav_to_pcm16k
+                import sys
 
-                for _turn in runtime.listen(chunks(wav_to_pcm16k(audio))):
+                from voice.audio import chunks, read_chunks, wav_to_pcm16k
+
+                # "-": live raw PCM on stdin (a microphone via arecord); else a WAV file.
+                source = read_chunks(sys.stdin.buffer) if str(audio) == "-" else chunks(wav_to_pcm16k(audio))
+                for _turn in runtime.listen(source):
                     runtime.settle(settle_timeout)
             for text in utterances:
                 if runtime.behaviour.state.value == "idle":

@@ -6,6 +6,7 @@ import io
 import wave
 from collections.abc import Iterator
 from pathlib import Path
+from typing import BinaryIO
 
 import numpy as np
 
@@ -66,3 +67,16 @@ def silence(seconds: float, sample_rate: int = SAMPLE_RATE) -> bytes:
 
 def pcm_seconds(pcm: bytes, sample_rate: int = SAMPLE_RATE) -> float:
     return len(pcm) / (2 * sample_rate)
+
+
+def read_chunks(stream: BinaryIO, chunk_ms: int = 250, sample_rate: int = SAMPLE_RATE) -> Iterator[bytes]:
+    """Raw 16 kHz mono s16le PCM from a live byte stream, e.g. a microphone through
+    ``arecord -q -f S16_LE -r 16000 -c 1 -t raw`` piped to stdin; ends when the stream does."""
+    size = sample_rate * 2 * chunk_ms // 1000
+    while True:
+        data = stream.read(size)
+        if not data:
+            return
+        data = data[: len(data) - len(data) % 2]  # a trailing half sample is dropped
+        if data:
+            yield data
