@@ -25,6 +25,8 @@ import yaml
 
 from govguide.config import Settings
 from retrieval.base import Hit
+from retrieval.documents import is_phrase
+from retrieval.fusion import vector_matter_scores
 
 DEFAULT_DATASET = Path(__file__).resolve().parent / "datasets" / "retrieval.yaml"
 SYSTEMS = ("bm25", "vector", "langchain_faiss", "hybrid")
@@ -143,7 +145,9 @@ def _run_one(
         return _matters(hits), top < tuned.get("bm25_threshold", 0.0)
     if system == "vector":
         hits = retriever._hits(retriever.index.search(retriever.embedder.embed_queries([query]), cand)[0])
-        return _matters(hits), (hits[0].score if hits else 0.0) < tuned.get("vector_threshold", 0.0)
+        scores, _ = vector_matter_scores(hits)
+        ranking = sorted(scores, key=lambda m: (-scores[m], m))
+        return ranking, (hits[0].score if hits else 0.0) < tuned.get("vector_threshold", 0.0)
     if system == "langchain_faiss":
         assert lc is not None
         ranking, top = lc.search(query, cand)
@@ -169,7 +173,9 @@ def evaluate_retriever(
     if not evalq:
         raise ValueError(f"no questions in split {split!r}")
     lc = (
-        LangChainFaissBaseline(list(retriever.docs.values()), retriever.embedder)
+        LangChainFaissBaseline(
+            [d for d in retriever.docs.values() if not is_phrase(d.id)], retriever.embedder
+        )
         if "langchain_faiss" in systems
         else None
     )
@@ -177,12 +183,14 @@ def evaluate_retriever(
     if tune and dev:
         runs = [retriever.run_systems(q.q) for q in dev]
         ins = [i for i, q in enumerate(dev) if q.matter]
-        params, dev_metrics = tune_fusion([runs[i].rankings for i in ins], [dev[i].matter or "" for i in ins])
+        params, dev_metrics = tune_fusion(
+            [(runs[i].rankings, runs[i].scores) for i in ins], [dev[i].matter or "" for i in ins]
+        )
         retriever.params.fusion = params
-        from retrieval.fusion import rrf
+        from retrieval.fusion import fuse
 
         for r in runs:
-            fused = rrf(r.rankings, params)
+            fused = fuse(r.rankings, r.scores, params)
             r.features["fused_top"] = fused[0][1] if fused else 0.0
         retriever.params.oos = fit_oos([r.features for r in runs], [q.matter is not None for q in dev])
         tuned = {

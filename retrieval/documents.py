@@ -48,6 +48,35 @@ def matter_document(rec: Any) -> Document:
     )
 
 
+PHRASE_SEP = "#"
+
+
+def base_id(doc_id: str) -> str:
+    """The record id behind a document id (a phrase view maps to its matter)."""
+    return doc_id.split(PHRASE_SEP, 1)[0]
+
+
+def is_phrase(doc_id: str) -> bool:
+    """Phrase views (``<matter>#name``, ``<matter>#c0`` …) are extra vectors of a matter, not records."""
+    return PHRASE_SEP in doc_id
+
+
+def phrase_documents(rec: Any) -> list[Document]:
+    """Short views of a matter for the vector index: its name with aliases, and each colloquial phrasing.
+
+    A short question matches a short phrase more sharply than a long description (measured on the dev
+    questions: the sum of the best full-document and best phrase similarity beat either alone).
+    """
+    mid, name = _get(rec, "id"), _get(rec, "name", "")
+    source = _get(rec, "source", "") or ""
+    aliases = [a for a in (_get(rec, "aliases") or []) if a]
+    text = f"{name}（{'、'.join(aliases)}）" if aliases else name
+    out = [Document(f"{mid}{PHRASE_SEP}name", "matter", text, (mid,), name, source)]
+    for i, phrase in enumerate(c for c in (_get(rec, "colloquial") or []) if c):
+        out.append(Document(f"{mid}{PHRASE_SEP}c{i}", "matter", phrase, (mid,), name, source))
+    return out
+
+
 def faq_document(rec: Any) -> Document:
     """An FAQ is matched on its question (the answer holds facts the graph already has)."""
     q = _get(rec, "question", "")
@@ -76,9 +105,12 @@ def policy_document(rec: Any) -> Document:
 def build_documents(
     matters: Iterable[Any], faqs: Iterable[Any] = (), policies: Iterable[Any] = ()
 ) -> list[Document]:
-    """All documents of a catalogue, matters first (FAQs/policies about no known matter are dropped)."""
+    """All documents of a catalogue: matters and their phrase views first, then FAQs and policies
+    (those about no known matter are dropped)."""
+    matters = list(matters)
     docs = [matter_document(m) for m in matters]
     known = {d.id for d in docs}
+    docs += [p for m in matters for p in phrase_documents(m)]
     for rec in faqs:
         d = faq_document(rec)
         if any(m in known for m in d.matter_ids):

@@ -30,7 +30,8 @@ from retrieval.base import (
     VectorIndex,
 )
 from retrieval.bm25 import BM25Index, tokenize
-from retrieval.fusion import FusionParams, matter_ranking, rrf
+from retrieval.documents import base_id, is_phrase
+from retrieval.fusion import FusionParams, fuse, matter_ranking, vector_matter_scores
 from retrieval.linking import EntityLinker
 from retrieval.oos import OOSModel
 
@@ -65,6 +66,7 @@ class SystemRun:
     features: dict[str, float]
     links: list[EntityLink]
     timings_ms: dict[str, float]
+    scores: dict[str, dict[str, float]] = field(default_factory=dict)  # system -> matter -> score
 
 
 class HybridRetriever:
@@ -87,7 +89,7 @@ class HybridRetriever:
         self.docs: dict[str, Document] = {d.id: d for d in documents}
         self.bm25 = bm25 if bm25 is not None else BM25Index()
         if not len(self.bm25):
-            self.bm25.add(self.docs.values())
+            self.bm25.add(d for d in self.docs.values() if not is_phrase(d.id))
         self.linker = linker or EntityLinker()
         # theme/bundle id -> its matter ids
         self.groups: dict[str, list[str]] = {k: list(v) for k, v in (groups or {}).items()}
@@ -101,7 +103,7 @@ class HybridRetriever:
         if not docs:
             return
         self.index.upsert([d.id for d in docs], self.embedder.embed_passages([d.text for d in docs]))
-        self.bm25.add(docs)
+        self.bm25.add(d for d in docs if not is_phrase(d.id))
         self.docs.update({d.id: d for d in docs})
 
     def remove_documents(self, doc_ids: Sequence[str]) -> int:
@@ -124,7 +126,7 @@ class HybridRetriever:
         self.remove_documents(removed)
         for d in changed:  # same text, same vector: only the mapping changes
             self.docs[d.id] = d
-        self.bm25.add(changed)
+        self.bm25.add(d for d in changed if not is_phrase(d.id))
         for members in self.groups.values():
             if matter_id in members:
                 members.remove(matter_id)
@@ -151,7 +153,7 @@ class HybridRetriever:
                 out.append(Hit(doc_id, score, d.kind, d.matter_ids))
         return out
 
-    def _link_ranking(self, links: Sequence[EntityLink]) -> list[str]:
+    def _link_scores(self, links: Sequence[EntityLink]) -> dict[str, float]:
         scored: dict[str, float] = {}
         for link in links:
             if link.kind == "matter" and link.id in self.docs:
@@ -160,7 +162,7 @@ class HybridRetriever:
                 for m in self.groups.get(link.id, []):
                     if m in self.docs:
                         scored[m] = max(scored.get(m, 0.0), 0.5 * link.score)
-        return [m for m, _ in sorted(scored.items(), key=lambda kv: (-kv[1], kv[0]))]
+        return scored
 
     def run_systems(self, query: str) -> SystemRun:
         """Rank matters with each system separately and compute the out-of-scope features."""
@@ -174,13 +176,20 @@ class HybridRetriever:
         t3 = time.perf_counter()
         links = self.linker.link(query)
         t4 = time.perf_counter()
-        vrank, brank = matter_ranking(vhits), matter_ranking(bhits)
-        rankings = {
-            "vector": [m for m, _, _ in vrank],
-            "bm25": [m for m, _, _ in brank],
-            "link": self._link_ranking(links),
+        vscore, vvia = vector_matter_scores(vhits)
+        brank = matter_ranking(bhits)
+        link_scores = self._link_scores(links)
+        scores = {
+            "vector": vscore,
+            "bm25": {m: s for m, _, s in brank},
+            "link": link_scores,
         }
-        via = {"vector": {m: d for m, d, _ in vrank}, "bm25": {m: d for m, d, _ in brank}, "link": {}}
+        rankings = {
+            "vector": sorted(vscore, key=lambda m: (-vscore[m], m)),
+            "bm25": [m for m, _, _ in brank],
+            "link": sorted(link_scores, key=lambda m: (-link_scores[m], m)),
+        }
+        via = {"vector": vvia, "bm25": {m: d for m, d, _ in brank}, "link": {}}
         vscores = [s for _, s in vpairs]
         q_words = set(tokenize(query, chars=False))
         best_doc = bhits[0].doc_id if bhits else None
@@ -202,7 +211,7 @@ class HybridRetriever:
             "bm25": (t3 - t2) * 1e3,
             "link": (t4 - t3) * 1e3,
         }
-        return SystemRun(rankings, via, features, links, timings)
+        return SystemRun(rankings, via, features, links, timings, scores)
 
     def search(self, query: str, k: int = 5, *, expand: bool = True) -> RetrievalResult:
         """Top-k matters for a citizen's question, with an out-of-scope verdict and (optionally) evidence.
@@ -221,12 +230,12 @@ class HybridRetriever:
             text = text[: self.params.max_query_chars]
             notice = f"query truncated to {self.params.max_query_chars} characters"
         run = self.run_systems(text)
-        fused = rrf(run.rankings, self.params.fusion)
+        fused = fuse(run.rankings, run.scores, self.params.fusion)
         run.features["fused_top"] = fused[0][1] if fused else 0.0
         oos, confidence = self.params.oos.is_out_of_scope(run.features)
         hits = []
         for mid, score in fused[: max(k, 0)]:
-            via = {s: run.via[s][mid] for s in ("vector", "bm25") if mid in run.via[s]}
+            via = {s: base_id(run.via[s][mid]) for s in ("vector", "bm25") if mid in run.via[s]}
             if mid in run.rankings["link"]:
                 via["link"] = mid
             hits.append(MatterHit(mid, score, self.docs[mid].title if mid in self.docs else "", via))

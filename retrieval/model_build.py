@@ -232,7 +232,7 @@ def build_e5_model(target_dir: Path, source: Path | None = None) -> Path:
     import torch
     from safetensors.torch import save_file
     from sentence_transformers import SentenceTransformer
-    from sentence_transformers import models as st_models  # type: ignore[attr-defined]
+    from sentence_transformers.sentence_transformer import modules as st_models
     from transformers import BertConfig
 
     target_dir = Path(target_dir)

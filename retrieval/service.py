@@ -19,7 +19,15 @@ from graph.base import GraphStore
 from graph.queries import entity_names, list_faqs, list_matters, list_policies, matter_detail
 from retrieval.base import Document, Embedder, RetrievalResult
 from retrieval.bm25 import add_user_words, user_dictionary
-from retrieval.documents import build_documents, faq_document, matter_document, policy_document
+from retrieval.documents import (
+    base_id,
+    build_documents,
+    faq_document,
+    is_phrase,
+    matter_document,
+    phrase_documents,
+    policy_document,
+)
 from retrieval.embeddings import build_embedder
 from retrieval.errors import IndexVersionMismatch, UnknownRecordError, VectorIndexError
 from retrieval.expansion import GraphExpander
@@ -136,7 +144,9 @@ class RetrievalService:
     def _record_document(self, kind: str, record_id: str) -> Document | None:
         if kind == "matter":
             detail = matter_detail(self.store, record_id)
-            return matter_document(detail) if detail is not None else None
+            if detail is None:
+                return None
+            return matter_document(detail)
         if kind == "faq":
             found = [f for f in list_faqs(self.store) if f.id == record_id]
             return faq_document(found[0]) if found else None
@@ -166,10 +176,13 @@ class RetrievalService:
             )
             if not doc.matter_ids:
                 raise UnknownRecordError(f"{kind} {record_id!r} is about no indexed matter")
-        self.retriever.upsert_documents([doc])
         if kind == "matter":
             detail = matter_detail(self.store, record_id)
             assert detail is not None
+            phrases = phrase_documents(detail)
+            stale = [d for d in self.retriever.docs if is_phrase(d) and base_id(d) == record_id]
+            self.retriever.remove_documents([d for d in stale if d not in {p.id for p in phrases}])
+            self.retriever.upsert_documents([doc, *phrases])
             names = [*detail.aliases, *detail.colloquial]
             add_user_words(user_dictionary([(detail.name, names)]))
             self.retriever.linker.add(EntityName("matter", detail.id, detail.name, tuple(names)))
@@ -177,6 +190,8 @@ class RetrievalService:
                 members = self.retriever.groups.setdefault(theme.id, [])
                 if record_id not in members:
                     members.append(record_id)
+        else:
+            self.retriever.upsert_documents([doc])
         self._refresh_version()
         return doc
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from retrieval.base import Document
 from retrieval.bm25 import BM25Index, add_user_words, tokenize, user_dictionary
+from retrieval.documents import is_phrase
 
 
 def test_user_dictionary_keeps_domain_terms_whole() -> None:
@@ -22,6 +23,7 @@ def test_tokens_drop_stopwords_and_add_characters() -> None:
 
 
 def test_ranks_and_updates_incrementally(documents: list[Document]) -> None:
+    documents = [d for d in documents if not is_phrase(d.id)]  # the retriever gives BM25 records only
     index = BM25Index()
     index.add(documents)
     top = index.search("身份证丢了怎么补", 3)

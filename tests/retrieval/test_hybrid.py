@@ -69,7 +69,14 @@ def test_incremental_update_is_visible_to_the_next_query(retriever: HybridRetrie
 
 def test_deleted_matter_never_comes_back(retriever: HybridRetriever) -> None:
     removed = retriever.forget_matter("hukou.newborn")
-    assert set(removed) == {"hukou.newborn", "faq.hukou.newborn_001", "policy.hukou.regulation_7"}
+    assert set(removed) == {
+        "hukou.newborn",
+        "faq.hukou.newborn_001",
+        "policy.hukou.regulation_7",
+        "hukou.newborn#name",
+        "hukou.newborn#c0",
+        "hukou.newborn#c1",
+    }
     for q in ["出生登记", "生娃了上户口", "小孩生下来多久要去上户口", "婴儿出生后一个月以内", "生娃了要办啥"]:
         result = retriever.search(q, 20)
         assert "hukou.newborn" not in result.matter_ids

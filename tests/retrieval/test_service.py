@@ -58,7 +58,8 @@ def edit_matter(env: dict[str, Any], matter_id: str, **changes: Any) -> None:
 def test_index_is_reused_then_rebuilt_on_version_mismatch(env: dict[str, Any]) -> None:
     first = service(env)
     assert (
-        first.status.startswith("rebuilt") and len(first.retriever.index) == 5
+        first.status.startswith("rebuilt")
+        and len(first.retriever.index) == 5 + 5 + 3  # records + phrase views
     )  # 2 matters, 2 FAQs, 1 policy
     emb = FakeEmbedder()
     assert service(env, emb).status == "opened" and emb.calls == []  # nothing re-embedded
@@ -90,9 +91,12 @@ def test_sync_record_is_incremental_and_visible(env: dict[str, Any]) -> None:
     emb = FakeEmbedder()
     svc = service(env, emb)
     before = len(emb.calls)
-    edit_matter(env, BIRTH, colloquial=["小孩出生证明掉了找不到了", "出生证丢了"])
+    edit_matter(env, BIRTH, colloquial=["小孩出生证明掉了找不到了"])
     svc.sync_record("matter", BIRTH)
-    assert emb.calls[before:] == [("passage", 1)]
+    assert emb.calls[before:] == [("passage", 3)]  # the matter text, its name and its one phrase only
+    assert (
+        f"{BIRTH}#c0" in svc.retriever.index and f"{BIRTH}#c1" not in svc.retriever.index
+    )  # stale view gone
     assert svc.search("小孩出生证明掉了找不到了").matter_ids[0] == BIRTH
     manifest = json.loads((svc.index_dir / MANIFEST_FILE).read_text())
     assert manifest["corpus_version"] == load_corpus(env["corpus_dir"]).version
