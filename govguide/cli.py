@@ -195,5 +195,77 @@ def bench_graph(
     _print_json(result) if as_json else typer.echo(format_report(result))
 
 
+@bench_app.command("vectors")
+def bench_vectors(
+    as_json: JsonOpt = False,
+    n: Annotated[int, typer.Option(help="Synthetic vectors in the index.")] = 1_000_000,
+    dim: Annotated[int, typer.Option(help="Vector dimension (the e5 model's is 384).")] = 384,
+    queries: Annotated[int, typer.Option(help="Queries to time.")] = 200,
+) -> None:
+    """Scale benchmark: FAISS index over N synthetic vectors (build time, memory, query p50/p95, recall)."""
+    from eval.bench_vectors import run
+
+    result = run(n=n, dim=dim, queries=queries)
+    if as_json:
+        _print_json(result)
+    else:
+        for key, value in result.items():
+            typer.echo(f"{key:>28}: {value}")
+
+
+@bench_app.command("voice")
+def bench_voice(as_json: JsonOpt = False) -> None:
+    """ASR real-time factor, TTS time to first audio, phrase-bias gain, voice turn latency."""
+    from eval.bench_voice import format_report, run
+
+    settings = _settings()
+    result = run(settings.corpus_dir, asr_model_dir=settings.voice.asr_model_dir)
+    _print_json(result) if as_json else typer.echo(format_report(result))
+
+
+@bench_app.command("robot")
+def bench_robot(as_json: JsonOpt = False) -> None:
+    """Navigation target accuracy over every window and named place of the demo lobby, planning latency."""
+    from eval.bench_robot import format_report, run
+
+    settings = _settings()
+    result = run(settings.corpus_dir)
+    _print_json(result) if as_json else typer.echo(format_report(result))
+
+
+@bench_app.command("load")
+def bench_load(
+    as_json: JsonOpt = False,
+    duration: Annotated[float, typer.Option(help="Seconds of load (the run stops by itself).")] = 120.0,
+    concurrency: Annotated[int, typer.Option(help="Concurrent chat sessions.")] = 20,
+) -> None:
+    """API load on loopback: turns/s, latency percentiles, errors (grounded mode)."""
+    from eval.bench_load import format_report, run
+
+    result = run(_settings(), duration_s=duration, concurrency=concurrency)
+    _print_json(result) if as_json else typer.echo(format_report(result))
+
+
+@eval_app.command("retrieval")
+def eval_retrieval(
+    as_json: JsonOpt = False,
+    split: Annotated[str, typer.Option(help="dev or test.")] = "test",
+) -> None:
+    """Retrieval hit@1/hit@5/MRR/out-of-scope for BM25, vector, LangChain FAISS and the hybrid retriever."""
+    from eval.retrieval_eval import format_report, run
+
+    result = run(_settings(), split=split)
+    _print_json(result) if as_json else typer.echo(format_report(result))
+
+
+@eval_app.command("dialogue")
+def eval_dialogue(as_json: JsonOpt = False) -> None:
+    """Intent accuracy, grounding, guide exactness, form filling vs baseline, turn latency."""
+    from eval.dialogue_eval import format_report, run
+
+    result = run(_settings())
+    _print_json(result) if as_json else typer.echo(format_report(result))
+
+
 def main() -> None:  # pragma: no cover
     app()

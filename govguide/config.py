@@ -12,6 +12,8 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from voice.base import VoiceSettings
+
 DEV_JWT_SECRET = "dev-only-secret-change-me-outside-development"  # noqa: S105 - refused outside development
 REPO_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_CORPUS_DIR = REPO_ROOT / "corpus" / "data"
@@ -92,6 +94,7 @@ class Settings(BaseSettings):
 
     @model_validator(mode="after")
     def _no_default_secret_in_production(self) -> Settings:
+    voice: VoiceSettings = Field(default_factory=VoiceSettings)
         if self.api.environment != "development" and self.api.jwt_secret.get_secret_value() == DEV_JWT_SECRET:
             raise ValueError("api.jwt_secret must be set (GOVGUIDE_API__JWT_SECRET) outside development")
         return self
