@@ -83,6 +83,7 @@ class Engine(LobbySkills, FormSkills):
         if state.citizen_id and state.citizen_id != citizen_id:
             state = DialogueState()  # a different person: nothing of the previous citizen carries over
         state.citizen_id = citizen_id
+        self._prefill_after_login(session_id, state)
         self._save(session_id, state)
 
     def handle(self, session_id: str, utterance: str, channel: str = "text") -> Reply:

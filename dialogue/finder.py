@@ -87,8 +87,11 @@ class RetrieverMatterFinder:
             if self._fallback is None:
                 return FinderResult(out_of_scope=True)
             return self._fallback.search(text, k)
-        top = max((m.score for m in result.matters), default=1.0) or 1.0
+        # Fused scores are unbounded (and can be negative): scale by the best one, clamp to [0, 1].
+        top = max((m.score for m in result.matters), default=1.0)
+        top = top if top > 0 else 1.0
+        conf = min(1.0, max(0.0, float(result.confidence)))
         hits = [
-            (m.matter_id, round(float(m.score) / top * float(result.confidence), 3)) for m in result.matters
+            (m.matter_id, round(min(1.0, max(0.0, float(m.score) / top)) * conf, 3)) for m in result.matters
         ]
         return FinderResult(hits=hits[:k], out_of_scope=bool(result.out_of_scope))

@@ -13,15 +13,24 @@ from dialogue.base import Action, Card, Knowledge, MatterFacts, Reply
 from dialogue.context import DialogueState
 from dialogue.forms import (
     FormState,
+    apply_slots,
     form_card_data,
     handle_form_utterance,
     materials_to_bring,
     opening_prompt,
+    prefill_verified,
     start_form,
 )
 from dialogue.intents import IntentResult
 from dialogue.privacy import mask_text
 from dialogue.store import DialogueStore
+
+
+# Said when a form starts without a verified identity: verification prefills most of the form.
+VERIFY_HINT = (
+    "办理申请需要实名认证：请把身份证放到读卡区，或用“云溪政务”App扫码登录，我会自动填好您的信息。"
+    "不方便的话，"
+)
 
 
 class FormSkills:
@@ -67,10 +76,23 @@ class FormSkills:
         form = facts.forms[0]
         lic = self.store.elicenses(state.citizen_id) if state.citizen_id else {}
         state.form = start_form(form, facts.id, self._profile(state), lic)
-        turn = opening_prompt(form, state.form)
+        # "我要补领社保卡，帮我填表" already answers a field: take it from the opening utterance too.
+        filled, _, _ = apply_slots(form, state.form, text, None, self._today())
+        turn = opening_prompt(form, state.form, filled)
         state.form = turn.state
         self._persist_draft(session_id, state)
-        return self._form_reply(form.name, turn.text, state, "form_start", facts)
+        prefix = "" if state.citizen_id else VERIFY_HINT
+        return self._form_reply(form.name, prefix + turn.text, state, "form_start", facts)
+
+    def _prefill_after_login(self, session_id: str, state: DialogueState) -> None:
+        """Identity verified while a form is open: offer the citizen's own data for the empty fields."""
+        if state.form is None or not state.citizen_id:
+            return
+        facts = self.knowledge.matter(state.form.matter_id)
+        form = next(f for f in facts.forms if f.id == state.form.form_id)
+        lic = self.store.elicenses(state.citizen_id)
+        state.form = opening_prompt(form, prefill_verified(form, state.form, self._profile(state), lic)).state
+        self._persist_draft(session_id, state)
 
     def _form_continue(
         self,

@@ -37,8 +37,10 @@ _NAME_STOP = re.compile(r"(身份|电话|手机|住|地址|今年|性别|联系|
 _NOT_NAMES = ("本人", "自己", "代办", "他人", "帮", "来", "想", "要", "外地", "本地", "本县", "个人", "第一")
 _CLAUSE_SPLIT = re.compile(r"[，,。；;！!？?\n]+")
 _CONNECTOR = re.compile(r"^(?:的|是|为|叫|在|写|填|改成|改为|应该是|：|:|\s)+")
-_YES = ("对", "是的", "确认", "没错", "没问题", "正确", "好的", "可以", "嗯", "行", "都对")
+_YES = ("其他都对", "其余都对", "其他没问题", "对", "是的", "确认", "没错", "没问题", "正确", "好的", "可以", "嗯", "行", "都对")
 _NO = ("不对", "不是", "错了", "有误", "不正确", "错")
+# Said after swiping the ID card / scanning the app code: nothing to fill, show the prefilled values.
+_VERIFIED = re.compile(r"^(?:我?(?:已经)?(?:刷|扫|登录|认证|放)(?:好|完)?了|好了)[。！!]?$")
 _SUBMIT = ("提交", "确认提交", "可以提交", "提交吧", "就这样提交")
 
 # Words a citizen uses for each field type, besides the field label.
@@ -60,6 +62,7 @@ class FormState(BaseModel):
     pending: dict[str, str] = Field(default_factory=dict)  # prefilled, awaiting confirmation
     sources: dict[str, str] = Field(default_factory=dict)  # field -> profile | elicense | citizen
     asking: str | None = None
+    asking_group: list[str] = Field(default_factory=list)  # fields asked together in the last prompt
     typed: list[str] = Field(default_factory=list)  # fields whose value the citizen said or typed
     turns: int = 0
     receipt_no: str | None = None
@@ -116,8 +119,14 @@ def _clauses(text: str) -> list[str]:
     return [c.strip() for c in _CLAUSE_SPLIT.split(text) if c.strip()]
 
 
-def extract_slots(form: Form, text: str, asking: str | None = None) -> dict[str, str]:
-    """Raw values for as many fields as the utterance mentions (validated later)."""
+def extract_slots(
+    form: Form, text: str, asking: str | None = None, group: list[str] | None = None
+) -> dict[str, str]:
+    """Raw values for as many fields as the utterance mentions (validated later).
+
+    ``asking`` is the single field just asked (a plain answer fills it); ``group`` the fields asked
+    together, to which unlabeled clauses are assigned by their shape (number, address, free text).
+    """
     fields = {f.id: f for f in form.fields}
     out: dict[str, str] = {}
     rest = text
@@ -172,6 +181,9 @@ def extract_slots(form: Form, text: str, asking: str | None = None) -> dict[str,
         hits = [o for o in f.options if o in text and (len(o) > 1 or _single_char_ok(o, text, f))]
         if hits:
             out[f.id] = max(hits, key=len)
+    # Answers to a grouped question given without labels ("建国小卖部，政务路20号，2个人").
+    if group:
+        out.update(_assign_unlabeled(form, [fields[g] for g in group if g in fields and g not in out], rest))
     # Address said plainly ("住在…" handled above; "在城南街道…" when asked).
     if asking and asking not in out and asking in fields:
         plain = _CONNECTOR.sub("", text.strip())
@@ -180,6 +192,44 @@ def extract_slots(form: Form, text: str, asking: str | None = None) -> dict[str,
         plain = _CONNECTOR.sub("", plain).strip("。，, ")
         if plain and not out:
             out[asking] = plain
+    return out
+
+
+_ADDRESS_HINT = re.compile(r"(省|市|县|区|镇|乡|街道|路|街|巷|村|组|号|栋|单元|室)")
+_NUMBER_ANSWER = re.compile(
+    r"^(?:大概|大约|一共|共|有)?[\d一二两三四五六七八九十百]+\s*(?:个人|人|个|名|位|万元|万块|万)?$"
+)
+_NOT_ANSWERS = re.compile(r"^(?:开业|开张|营业|开始|左右|的时候|就这些|谢谢|麻烦了|帮我填一下)$")
+
+
+def _assign_unlabeled(form: Form, asked: list[FormField], rest: str) -> dict[str, str]:
+    """Clauses without a field label, matched to the asked fields by shape, in the order spoken."""
+    keywords = [k for f in form.fields for k in field_keywords(f)]
+    options = [o for f in form.fields for o in f.options if len(o) > 1]
+    out: dict[str, str] = {}
+    for clause in _clauses(rest):
+        c = _CONNECTOR.sub("", clause).strip()
+        if (
+            len(c) < 2
+            or _is(c, _YES + _NO)
+            or _NOT_ANSWERS.match(c)
+            or _NAME_RE.search(c)
+            or any(k in c for k in keywords)
+            or any(o in c for o in options)
+            or any(w in c for w in _SUBMIT)
+        ):
+            continue
+        left = [f for f in asked if f.id not in out]
+        number = _NUMBER_ANSWER.match(c) is not None
+        if number:
+            target = next((f for f in left if f.type == "number"), None)
+        elif _ADDRESS_HINT.search(c) and len(c) >= 5:
+            target = next((f for f in left if f.type == "address"), None)
+            target = target or next((f for f in left if f.type == "text"), None)
+        else:
+            target = next((f for f in left if f.type == "text"), None)
+        if target is not None:
+            out[target.id] = c
     return out
 
 
@@ -208,14 +258,11 @@ def describe_values(form: Form, values: dict[str, str], masked: bool) -> str:
     return "，".join(parts)
 
 
-def handle_form_utterance(form: Form, state: FormState, text: str, today: dt.date | None = None) -> FormTurn:
-    """Apply one citizen utterance to the form: confirm/correct prefilled values, fill slots, validate."""
-    state = state.model_copy(deep=True)
-    state.turns += 1
-    negative = _is(text, _NO) or any(w in text for w in ("不对", "错了", "有误", "不正确"))
-    affirmative = not negative and _is(text, _YES)
-    submit = any(w in text for w in _SUBMIT) and not negative
-    raw = extract_slots(form, text, None if (affirmative or negative or submit) else state.asking)
+def apply_slots(
+    form: Form, state: FormState, text: str, asking: str | None, today: dt.date | None = None
+) -> tuple[list[str], list[str], dict[str, str]]:
+    """Fill every slot the utterance carries (validated); returns (filled, error messages, raw slots)."""
+    raw = extract_slots(form, text, asking, state.asking_group)
     fields = {f.id: f for f in form.fields}
     filled: list[str] = []
     errors: list[str] = []
@@ -232,6 +279,24 @@ def handle_form_utterance(form: Form, state: FormState, text: str, today: dt.dat
             state.typed.append(fid)
         filled.append(fid)
     filled.extend(derive_from_id(form, state))
+    return filled, errors, raw
+
+
+def handle_form_utterance(form: Form, state: FormState, text: str, today: dt.date | None = None) -> FormTurn:
+    """Apply one citizen utterance to the form: confirm/correct prefilled values, fill slots, validate.
+
+    One turn can do all of it: "都对，补领" confirms the prefilled values and answers the open question;
+    "都对，补领，提交" also submits.
+    """
+    state = state.model_copy(deep=True)
+    state.turns += 1
+    negative = _is(text, _NO) or any(w in text for w in ("不对", "错了", "有误", "不正确"))
+    affirmative = not negative and _is(text, _YES)
+    submit = any(w in text for w in _SUBMIT) and not negative
+    if _VERIFIED.match(text.strip()):
+        return _prompt(form, state, [], [], submit=False)  # "刷好了": show what verification prefilled
+    asking = None if (affirmative or negative or submit) else state.asking
+    filled, errors, raw = apply_slots(form, state, text, asking, today)
     if state.pending and affirmative:
         state.values.update(state.pending)
         filled.extend(state.pending)
@@ -254,29 +319,30 @@ def handle_form_utterance(form: Form, state: FormState, text: str, today: dt.dat
 
 def _prompt(form: Form, state: FormState, filled: list[str], errors: list[str], submit: bool) -> FormTurn:
     labels = {f.id: f.label for f in form.fields}
-    done = [labels[f] for f in filled]
+    done = [labels[f] for f in dict.fromkeys(filled)]
     head = f"已记录{'、'.join(done)}。" if done else ""
     if errors:
         return FormTurn(text=head + " ".join(errors), state=state, filled=filled, errors=errors)
     missing = [f for f in required_missing(form, state) if f.id not in state.pending]
+    # Every open field in one question (enum options inline), so one answer can settle them all.
+    ask = "、".join(f"{f.label}{_options(f)}" for f in missing)
+    state.asking_group = [f.id for f in missing]
+    state.asking = missing[0].id if missing else None
     if state.pending:
-        # Ask the next empty field in the same breath, so "对，补领" settles both in one turn.
-        ask = ""
-        if missing:
-            state.asking = missing[0].id
-            ask = f"另外，请告诉我{missing[0].label}{_options(missing[0])}。"
         prefilled = describe_values(form, state.pending, masked=True)
+        if missing:
+            tail = f"还需要您补充：{ask}。核对无误请说“都对”，并在同一句里告诉我需要补充的内容。"
+        else:
+            tail = "核对无误请说“都对”。"
         return FormTurn(
-            text=head + f"我从您的档案和电子证照中预填了：{prefilled}。"
-            "这些信息对吗？对的话请说“对”，不对请直接说正确的内容。" + ask,
+            text=head + f"根据您的实名认证信息，已为您预填：{prefilled}。" + tail
+            + "有不对的直接说正确的内容，例如“电话是13800000000”。",
             state=state,
             filled=filled,
         )
     if missing:
-        nxt = missing[0]
-        state.asking = nxt.id
-        return FormTurn(text=f"{head}请告诉我{nxt.label}{_options(nxt)}。", state=state, filled=filled)
-    state.asking = None
+        together = "，可以一句话说完" if len(missing) > 1 else ""
+        return FormTurn(text=f"{head}请告诉我{ask}{together}。", state=state, filled=filled)
     if submit:
         return FormTurn(text=head, state=state, filled=filled, complete=True, submit_requested=True)
     return FormTurn(
@@ -289,41 +355,77 @@ def _prompt(form: Form, state: FormState, filled: list[str], errors: list[str], 
 
 
 def _options(f: FormField) -> str:
-    options = f"（可选：{'、'.join(f.options)}）" if f.options else ""
+    options = f"（{'/'.join(f.options)}）" if f.options else ""
     hint = f"（{f.help}）" if f.help else ""
     return options + hint
 
 
-def derive_from_id(form: Form, state: FormState) -> list[str]:
-    """Fill gender and birth date from a validated ID number (digits 7-14 and 17); returns the fields set."""
-    id_value = next(
-        (state.values[f.id] for f in form.fields if f.type == "id_number" and f.id in state.values), None
+# GB/T 2260 province-level divisions (ID digits 1-2), for 籍贯 / 户籍省份 fields.
+_PROVINCE_NAMES = dict(
+    zip(
+        "11 12 13 14 15 21 22 23 31 32 33 34 35 36 37 41 42 43 44 45 46 50 51 52 53 54 61 62 63 64 65".split(),
+        "北京市 天津市 河北省 山西省 内蒙古自治区 辽宁省 吉林省 黑龙江省 上海市 江苏省 浙江省 安徽省 福建省 江西省 "
+        "山东省 河南省 湖北省 湖南省 广东省 广西壮族自治区 海南省 重庆市 四川省 贵州省 云南省 西藏自治区 陕西省 甘肃省 "
+        "青海省 宁夏回族自治区 新疆维吾尔自治区".split(),
+        strict=True,
     )
+)
+_OTHER_PERSON = ("父亲", "母亲", "监护人", "代办人", "代理人", "配偶", "新生儿", "子女", "法定代表人", "委托")
+
+
+def _derived_key(f: FormField) -> str | None:
+    if f.label.startswith(_OTHER_PERSON):
+        return None
+    if f.type == "enum" and set(f.options) == {"男", "女"}:
+        return "gender"
+    if f.type == "date" and f.label.startswith("出生日期"):
+        return "birth_date"
+    if f.type in ("text", "address") and ("籍贯" in f.label or "户籍所在省" in f.label):
+        return "province"
+    return None
+
+
+def derive_from_id(form: Form, state: FormState) -> list[str]:
+    """Fill the applicant's gender, birth date and province from their validated ID number (digits 17,
+    7-14 and 1-2); returns the fields set. Fields of other people (父亲、监护人 …) are never derived."""
+    id_field = next(
+        (f for f in form.fields if f.type == "id_number" and not f.label.startswith(_OTHER_PERSON)), None
+    )
+    id_value = state.values.get(id_field.id) if id_field else None
     if id_value is None:
         return []
     derived = {
         "gender": "男" if int(id_value[16]) % 2 else "女",
         "birth_date": f"{id_value[6:10]}-{id_value[10:12]}-{id_value[12:14]}",
+        "province": _PROVINCE_NAMES.get(id_value[:2], ""),
     }
     out = []
     for f in form.fields:
-        key = (
-            "gender"
-            if f.type == "enum" and set(f.options) == {"男", "女"}
-            else "birth_date"
-            if f.type == "date" and "出生" in f.label
-            else None
-        )
-        if key and f.id not in state.values and f.id not in state.pending:
+        key = _derived_key(f)
+        if key and derived[key] and f.id not in state.values and f.id not in state.pending:
             state.values[f.id] = derived[key]
             state.sources[f.id] = "id_number"
             out.append(f.id)
     return out
 
 
-def opening_prompt(form: Form, state: FormState) -> FormTurn:
-    """The first message after starting a form (shows prefilled values or asks the first field)."""
-    return _prompt(form, state, [], [], submit=False)
+def prefill_verified(
+    form: Form, state: FormState, profile: dict[str, Any], elicenses: dict[str, dict[str, Any]]
+) -> FormState:
+    """After identity verification mid-form: prefill (pending confirmation) the fields still empty."""
+    fresh = start_form(form, state.matter_id, profile, elicenses)
+    state = state.model_copy(deep=True)
+    for fid, value in fresh.pending.items():
+        if fid not in state.values:
+            state.pending[fid] = value
+            state.sources[fid] = fresh.sources[fid]
+    return state
+
+
+def opening_prompt(form: Form, state: FormState, filled: list[str] | None = None) -> FormTurn:
+    """The message after starting (or resuming) a form: prefilled values to confirm, open fields asked
+    together; ``filled`` names fields the opening utterance already answered."""
+    return _prompt(form, state, list(filled or []), [], submit=False)
 
 
 def form_card_data(form: Form, state: FormState) -> dict[str, Any]:
