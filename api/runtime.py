@@ -144,7 +144,11 @@ def build_runtime(settings: Settings) -> Runtime:
         raise RuntimeError("the graph holds no matters: run `govguide ingest` first")
     indexer = None
     if settings.api.finder == "hybrid":
+        import torch
+
         from retrieval.service import RetrievalService
+
+        torch.set_num_threads(settings.api.torch_threads)
 
         indexer = RetrievalService.from_graph(graph, settings)
     url = settings.api.db_url(settings.data_dir)

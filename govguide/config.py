@@ -75,9 +75,35 @@ class ApiSettings(BaseModel):
     database_url: str = ""
     # Matter finder of the served engine: the hybrid retriever (model + index) or the lexical one (no model).
     finder: Literal["hybrid", "lexical"] = "hybrid"
+    # Torch intra-op threads of the served embedder: request threads already fill the cores, and more
+    # threads oversubscribe them (2 loaded cores: 37 ms/query with 1 thread, 337 ms with 2).
+    torch_threads: int = Field(default=1, ge=1)
 
     def db_url(self, data_dir: Path) -> str:
         return self.database_url or f"sqlite:///{Path(data_dir) / 'govguide.db'}"
+
+
+class LLMSettings(BaseModel):
+    """The optional chat model that phrases grounded answers (``dialogue.llm.build_chat_model``)."""
+
+    backend: Literal["none", "openai", "transformers"] = "none"
+    base_url: str = ""  # OpenAI-compatible endpoint, e.g. http://127.0.0.1:8000/v1 (vLLM), :11434/v1 (Ollama)
+    api_key: SecretStr = SecretStr("not-needed")
+    model: str = ""
+    model_path: Path | None = None  # a local transformers checkpoint directory
+    timeout_s: float = 8.0  # past this the turn falls back to the deterministic answer
+    max_new_tokens: int = 256
+
+
+class DialogueSettings(BaseModel):
+    """The dialogue engine's database (sessions, drafts, cases) and session memory."""
+
+    # SQLAlchemy URL (e.g. postgresql+psycopg://user:pw@host/db); empty = SQLite file under data_dir.
+    database_url: str = ""
+    session_ttl_s: float = Field(default=1800, gt=0)
+
+    def db_url(self, data_dir: Path) -> str:
+        return self.database_url or f"sqlite:///{Path(data_dir) / 'dialogue.db'}"
 
 
 class Settings(BaseSettings):
@@ -91,10 +117,12 @@ class Settings(BaseSettings):
     retrieval: RetrievalSettings = Field(default_factory=RetrievalSettings)
     log_level: str = "INFO"
     api: ApiSettings = Field(default_factory=ApiSettings)
+    llm: LLMSettings = Field(default_factory=LLMSettings)
+    dialogue: DialogueSettings = Field(default_factory=DialogueSettings)
+    voice: VoiceSettings = Field(default_factory=VoiceSettings)
 
     @model_validator(mode="after")
     def _no_default_secret_in_production(self) -> Settings:
-    voice: VoiceSettings = Field(default_factory=VoiceSettings)
         if self.api.environment != "development" and self.api.jwt_secret.get_secret_value() == DEV_JWT_SECRET:
             raise ValueError("api.jwt_secret must be set (GOVGUIDE_API__JWT_SECRET) outside development")
         return self
