@@ -23,7 +23,7 @@ from dialogue.errors import DialogueError, UnknownMatterError
 from dialogue.form_skills import FormSkills
 from dialogue.grounding import check
 from dialogue.guide import build_guide, guide_card, guide_text, next_question, parse_option
-from dialogue.intents import _FOLLOW_UP_MATTER, IntentResult, classify
+from dialogue.intents import _FOLLOW_UP_MATTER, IntentResult, aspects_in, classify
 from dialogue.llm import SYSTEM_PROMPT, build_user_prompt
 from dialogue.privacy import mask_text
 from dialogue.skills import LobbySkills
@@ -244,9 +244,11 @@ class Engine(LobbySkills, FormSkills):
 
     # ------------------------------------------------------------------ answers
     def _answer(self, intent: str, facts: MatterFacts, question: str, state: DialogueState) -> Reply:
-        aspect = _ASPECT[intent]
+        # A question can ask several things at once ("要带什么？在哪个窗口？"): answer each, in order.
+        asked = [i for i in aspects_in(question) if i != "ask_how"] if intent != "ask_how" else []
+        aspects = [_ASPECT[i] for i in dict.fromkeys(asked or [intent])]
         answers = state.answers.get(facts.id, {})
-        draft = compose(facts, aspect, answers)
+        draft = "".join(compose(facts, a, answers) for a in aspects)
         state.last_intent = intent
         text, grounded, flagged, used = self._phrase(facts, question, draft, answers)
         cards = [
@@ -262,7 +264,7 @@ class Engine(LobbySkills, FormSkills):
                 },
             )
         ]
-        if aspect == "materials":
+        if "materials" in aspects:
             cards.append(
                 Card(
                     type="material_checklist",
@@ -282,10 +284,10 @@ class Engine(LobbySkills, FormSkills):
                 )
             )
         actions: list[Action] = []
-        if aspect == "where" and facts.windows and facts.windows[0].location:
+        if "where" in aspects and facts.windows and facts.windows[0].location:
             loc = facts.windows[0].location
             cards.append(Card(type="map", title=loc.name, data=loc.model_dump()))
-        if facts.situations and aspect == "materials" and not answers:
+        if facts.situations and "materials" in aspects and not answers:
             text += "如果您愿意，我可以根据您的情况列出准确的材料清单，请说“帮我生成指南”。"
         return Reply(
             text=text,

@@ -25,7 +25,6 @@ from dialogue.intents import IntentResult
 from dialogue.privacy import mask_text
 from dialogue.store import DialogueStore
 
-
 # Said when a form starts without a verified identity: verification prefills most of the form.
 VERIFY_HINT = (
     "办理申请需要实名认证：请把身份证放到读卡区，或用“云溪政务”App扫码登录，我会自动填好您的信息。"

@@ -37,7 +37,10 @@ _NAME_STOP = re.compile(r"(身份|电话|手机|住|地址|今年|性别|联系|
 _NOT_NAMES = ("本人", "自己", "代办", "他人", "帮", "来", "想", "要", "外地", "本地", "本县", "个人", "第一")
 _CLAUSE_SPLIT = re.compile(r"[，,。；;！!？?\n]+")
 _CONNECTOR = re.compile(r"^(?:的|是|为|叫|在|写|填|改成|改为|应该是|：|:|\s)+")
-_YES = ("其他都对", "其余都对", "其他没问题", "对", "是的", "确认", "没错", "没问题", "正确", "好的", "可以", "嗯", "行", "都对")
+_YES = (
+    *("其他都对", "其余都对", "其他没问题", "都对", "对", "是的", "确认", "没错", "没问题", "正确"),
+    *("好的", "可以", "嗯", "行"),
+)
 _NO = ("不对", "不是", "错了", "有误", "不正确", "错")
 # Said after swiping the ID card / scanning the app code: nothing to fill, show the prefilled values.
 _VERIFIED = re.compile(r"^(?:我?(?:已经)?(?:刷|扫|登录|认证|放)(?:好|完)?了|好了)[。！!]?$")
@@ -324,6 +327,8 @@ def _prompt(form: Form, state: FormState, filled: list[str], errors: list[str], 
     if errors:
         return FormTurn(text=head + " ".join(errors), state=state, filled=filled, errors=errors)
     missing = [f for f in required_missing(form, state) if f.id not in state.pending]
+    if any(f.type == "id_number" and not f.label.startswith(_OTHER_PERSON) for f in missing):
+        missing = [f for f in missing if _derived_key(f) is None]  # gender, birth date come with the ID
     # Every open field in one question (enum options inline), so one answer can settle them all.
     ask = "、".join(f"{f.label}{_options(f)}" for f in missing)
     state.asking_group = [f.id for f in missing]
@@ -335,7 +340,9 @@ def _prompt(form: Form, state: FormState, filled: list[str], errors: list[str], 
         else:
             tail = "核对无误请说“都对”。"
         return FormTurn(
-            text=head + f"根据您的实名认证信息，已为您预填：{prefilled}。" + tail
+            text=head
+            + f"根据您的实名认证信息，已为您预填：{prefilled}。"
+            + tail
             + "有不对的直接说正确的内容，例如“电话是13800000000”。",
             state=state,
             filled=filled,
@@ -363,10 +370,11 @@ def _options(f: FormField) -> str:
 # GB/T 2260 province-level divisions (ID digits 1-2), for 籍贯 / 户籍省份 fields.
 _PROVINCE_NAMES = dict(
     zip(
-        "11 12 13 14 15 21 22 23 31 32 33 34 35 36 37 41 42 43 44 45 46 50 51 52 53 54 61 62 63 64 65".split(),
-        "北京市 天津市 河北省 山西省 内蒙古自治区 辽宁省 吉林省 黑龙江省 上海市 江苏省 浙江省 安徽省 福建省 江西省 "
-        "山东省 河南省 湖北省 湖南省 广东省 广西壮族自治区 海南省 重庆市 四川省 贵州省 云南省 西藏自治区 陕西省 甘肃省 "
-        "青海省 宁夏回族自治区 新疆维吾尔自治区".split(),
+        "11 12 13 14 15 21 22 23 31 32 33 34 35 36 37 41 42 43 44 45 46 "
+        "50 51 52 53 54 61 62 63 64 65".split(),
+        "北京市 天津市 河北省 山西省 内蒙古自治区 辽宁省 吉林省 黑龙江省 上海市 江苏省 浙江省 "
+        "安徽省 福建省 江西省 山东省 河南省 湖北省 湖南省 广东省 广西壮族自治区 海南省 重庆市 "
+        "四川省 贵州省 云南省 西藏自治区 陕西省 甘肃省 青海省 宁夏回族自治区 新疆维吾尔自治区".split(),
         strict=True,
     )
 )

@@ -126,10 +126,14 @@ class GraphKnowledge:
         self._cache: dict[str, MatterFacts] = {}
         self._places: list[Place] | None = None
 
-    def refresh(self) -> None:
-        """Forget cached facts (call after an ingest)."""
-        self._cache.clear()
-        self._places = None
+    def refresh(self, matter_ids: list[str] | None = None) -> None:
+        """Forget cached facts: of the given matters (after a curator edit), else all (after an ingest)."""
+        if matter_ids is None:
+            self._cache.clear()
+            self._places = None
+            return
+        for mid in matter_ids:
+            self._cache.pop(mid, None)
 
     def matter(self, matter_id: str) -> MatterFacts:
         if matter_id not in self._cache:

@@ -41,7 +41,9 @@ _FORM_START = re.compile(
     r"|申请书填|帮我.*(申请表|申请书)|我要在线|开始填"
 )
 _CORRECT = re.compile(r"(不对|错了|写错|改成|改为|改一下|更正|应该是)")
-_NAVIGATE = re.compile(r"带我去|领我去|带路|怎么走|怎么过去|陪我去|引我去|带我过去|能带我")
+_NAVIGATE = re.compile(
+    r"带我去|领我去|带我到|领我到|陪我到|带路|怎么走|怎么过去|陪我去|引我去|带我过去|能带我"
+)
 _WHERE_PLACE = re.compile(r"在哪|在什么地方|哪里|几楼|在哪儿")
 _BUNDLE = re.compile(r"一件事|一起办|一次办|联办|一次把.*都办|一并办")
 _COMPLAINT_STRONG = re.compile(
@@ -76,6 +78,16 @@ _CHITCHAT = re.compile(
     r"你是机器人|你会干什么|你能做什么|你真|厉害|不客气)"
 )
 _ELLIPSIS = re.compile(r"^(那|那么|那个|这个)")
+
+
+def aspects_in(text: str) -> list[str]:
+    """Every matter aspect the question asks about, in the order asked ("要带什么？在哪个窗口？")."""
+    found = []
+    for intent, pattern in _ASPECTS:
+        m = pattern.search(text)
+        if m:
+            found.append((m.start(), intent))
+    return [intent for _, intent in sorted(found)]
 
 
 @dataclass

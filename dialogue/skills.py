@@ -3,6 +3,8 @@ dispatch, hand-off and small talk (a mixin so ``engine.py`` stays about the turn
 
 from __future__ import annotations
 
+import re
+
 from dialogue.answer import citation, speech_of
 from dialogue.base import Action, Card, Knowledge, MatterFacts, Place, Reply
 from dialogue.context import DialogueState
@@ -11,6 +13,9 @@ from dialogue.intents import IntentResult, find_place
 from dialogue.privacy import mask_text
 from dialogue.store import DialogueStore
 
+_GENERIC_WINDOW = re.compile(
+    r"办事窗口|办理窗口|(这个|那个|刚才的?|对应的?)窗口|^带我(去|到)(窗口|那里|那儿)"
+)
 _CHAT = {
     "你好": "您好！我是政务服务导办助手，可以告诉您办事要带的材料、去哪个窗口，也可以带您过去。",
     "谢谢": "不客气，还有什么可以帮您？",
@@ -58,6 +63,11 @@ class LobbySkills:
             place = find_place(text, self._places)
             if place is not None:
                 target, label = place, place.name
+        if target is None and state.matter_id and _GENERIC_WINDOW.search(text):
+            # "带我到办事窗口": the window of the matter being discussed, not whatever the finder guesses.
+            facts = self.knowledge.matter(state.matter_id)
+            if facts.windows and facts.windows[0].location:
+                target, label = facts.windows[0].location, f"{facts.name}的{facts.windows[0].name}"
         if target is None:
             facts = self._matter(intent, hits, state)
             if facts is not None and facts.windows:

@@ -273,7 +273,11 @@ def _forms(engine: Engine) -> dict[str, Any]:
         done += ok
         if not ok or final is None:
             failures.append(
-                {"conv": i, "last_reply": final.text[:120] if final else "", "data": case["data"] if case else None}
+                {
+                    "conv": i,
+                    "last_reply": final.text[:120] if final else "",
+                    "data": case["data"] if case else None,
+                }
             )
             continue
         form_card = next(c for c in final.cards if c.type == "form_state")
@@ -285,7 +289,9 @@ def _forms(engine: Engine) -> dict[str, Any]:
                 "typed": sum(1 for f in form_card.data["fields"] if f["source"] == "citizen"),
                 # of which an option of the inline list (a tap on the card in the widget)
                 "picked": sum(
-                    1 for f in form_card.data["fields"] if f["source"] == "citizen" and f["type"] in ("enum", "bool")
+                    1
+                    for f in form_card.data["fields"]
+                    if f["source"] == "citizen" and f["type"] in ("enum", "bool")
                 ),
                 "base_turns": conv["required"] + 2,
                 "base_typed": conv["required"],
@@ -357,7 +363,8 @@ def format_report(d: dict[str, Any]) -> str:
         f"  answer grounding       {g['grounded_rate']:.3f} of {g['answers']} answers   target 1.000",
         f"  guide exactness        {gu['exact_rate']:.3f} on {gu['cases']} cases   target 1.000",
         f"  form filling           {f['completed_rate']:.3f} completed of {f['conversations']}; turns "
-        f"{f.get('mean_turns')} vs {f.get('baseline_mean_turns')} field-by-field (ratio {f.get('turn_ratio')}, "
+        f"{f.get('mean_turns')} vs {f.get('baseline_mean_turns')} field-by-field "
+        f"(ratio {f.get('turn_ratio')}, "
         f"{f.get('turn_ratio_with_verification')} counting ID verification; target <= 0.5); typed fields "
         f"{f.get('typed_fields')} vs {f.get('baseline_typed_fields')} "
         f"(-{(f.get('typed_reduction') or 0) * 100:.0f}%, target >= 60%)",
