@@ -8,6 +8,7 @@ the curation service calls ``refresh`` for the records it changed. (The dialogue
 from __future__ import annotations
 
 import threading
+from typing import Any
 
 from corpus.models import Form, FormField
 from dialogue.base import (
@@ -33,7 +34,7 @@ RETURN b {.*} AS b,
 """
 
 
-def _ordered(items: list[dict[str, object]]) -> list[str]:
+def _ordered(items: list[dict[str, Any]]) -> list[str]:
     return [str(i["id"]) for i in sorted(items or [], key=lambda i: (int(i.get("order") or 0), str(i["id"])))]
 
 

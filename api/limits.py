@@ -22,8 +22,8 @@ ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
 
 
 async def send_problem(
-    send: Send, status: int, title: str, detail: str, headers: list[tuple[bytes, bytes]] = ()
-) -> None:  # type: ignore[assignment]
+    send: Send, status: int, title: str, detail: str, headers: tuple[tuple[bytes, bytes], ...] = ()
+) -> None:
     body = json.dumps(problem(status, title, detail), ensure_ascii=False).encode()
     await send(
         {
@@ -139,7 +139,7 @@ class RateLimit:
                 429,
                 "Too Many Requests",
                 "rate limit exceeded; retry later",
-                [(b"retry-after", str(max(1, round(wait))).encode())],
+                ((b"retry-after", str(max(1, round(wait))).encode()),),
             )
         else:
             await send({"type": "websocket.close", "code": 1008, "reason": "rate limit exceeded"})

@@ -78,7 +78,8 @@ class Runtime:
                 checks["graph"] = bool(self.graph.health())
             except Exception:  # noqa: BLE001
                 checks["graph"] = False
-        checks["index"] = self.indexer is not None if self.graph is not None else None
+        if self.graph is not None and self.settings.api.finder == "hybrid":
+            checks["index"] = self.indexer is not None
         return checks
 
     def close(self) -> None:

@@ -88,7 +88,9 @@ def _wait_ready(port: int, proc: subprocess.Popen[bytes], timeout_s: float) -> N
     deadline = time.monotonic() + timeout_s
     while time.monotonic() < deadline:
         if proc.poll() is not None:
-            raise RuntimeError(f"the server exited with code {proc.returncode}")
+            log = Path(tempfile.gettempdir()) / f"gg-load-{os.getuid()}" / "server.log"
+            tail = log.read_text(errors="replace")[-2000:] if log.exists() else ""
+            raise RuntimeError(f"the server exited with code {proc.returncode}:\n{tail}")
         try:
             conn = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
             conn.request("GET", "/ready")
@@ -136,6 +138,8 @@ def _session(
 
 
 def _stop_server(proc: subprocess.Popen[bytes]) -> None:
+    if proc.poll() is not None:
+        return
     os.killpg(proc.pid, signal.SIGTERM)  # uvicorn shuts down; the runtime stops the graph server it started
     try:
         proc.wait(timeout=20)
@@ -163,13 +167,13 @@ def run(
     # while the corpus is unchanged. Unix socket paths must stay short, hence /tmp.
     data_dir = Path(tempfile.gettempdir()) / f"gg-load-{os.getuid()}"
     data_dir.mkdir(exist_ok=True)
-    (data_dir / "govguide.db").unlink(missing_ok=True)  # fresh sessions and unanswered log
+    for name in ("govguide.db", "govguide.db-wal", "govguide.db-shm"):  # fresh sessions and unanswered log
+        (data_dir / name).unlink(missing_ok=True)
     t0 = time.perf_counter()
     names, env = _prepare(settings, data_dir)
     cmd = [sys.executable, "-c", f"from api.app import serve; serve(host='127.0.0.1', port={port})"]
-    proc = subprocess.Popen(
-        cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True
-    )
+    server_log = (data_dir / "server.log").open("wb")
+    proc = subprocess.Popen(cmd, env=env, stdout=server_log, stderr=subprocess.STDOUT, start_new_session=True)
     results: list[dict[str, Any]] = [
         {"latencies": [], "errors": [], "grounded": 0} for _ in range(concurrency)
     ]
@@ -194,6 +198,7 @@ def run(
         wall = time.perf_counter() - start
     finally:
         _stop_server(proc)
+        server_log.close()
         _stop_graph(settings, data_dir)
     latencies = [ms for r in results for ms in r["latencies"]]
     errors = [e for r in results for e in r["errors"]]
