@@ -10,8 +10,8 @@ install:          ## fresh machine: system packages, .venv, torch (CPU, pinned),
 run:              ## the main job on the embedded defaults
 	$(GOVGUIDE) demo
 
-test:             ## the whole test suite
-	$(PY) -m pytest -q
+test:             ## the whole test suite (the Rasa action server runs from .venv-rasa)
+	GOVGUIDE_RASA_PYTHON=$(CURDIR)/.venv-rasa/bin/python $(PY) -m pytest -q
 
 lint:
 	.venv/bin/ruff check . && .venv/bin/ruff format --check .

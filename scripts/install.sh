@@ -4,7 +4,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-APT_PACKAGES=(espeak-ng sox)
+# espeak-ng: Mandarin TTS; chromium + fonts-wqy-microhei: widget tests in a real browser (CJK font).
+APT_PACKAGES=(espeak-ng chromium fonts-wqy-microhei)
 if command -v apt-get >/dev/null 2>&1; then
   SUDO=""
   [ "$(id -u)" -eq 0 ] || SUDO="sudo"
@@ -24,4 +25,7 @@ command -v "$PY" >/dev/null 2>&1 || PY=python3
 # An unpinned torch can pull a multi-GB CUDA build: take the pinned CPU build first.
 .venv/bin/python -m pip install -q "torch==2.13.0"
 .venv/bin/python -m pip install -q -e ".[dev]"
+# The Rasa action server's own environment (see requirements-rasa.txt).
+[ -x .venv-rasa/bin/python ] || "$PY" -m venv .venv-rasa
+.venv-rasa/bin/python -m pip install -q -r requirements-rasa.txt
 echo "installed: $(.venv/bin/govguide --help >/dev/null && echo 'govguide command ok')"
