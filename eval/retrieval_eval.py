@@ -152,7 +152,7 @@ def _run_one(
         assert lc is not None
         ranking, top = lc.search(query, cand)
         return ranking, top < tuned.get("langchain_threshold", 0.0)
-    result = retriever.search(query, 10)
+    result = retriever.search(query, 10, expand=False)  # ranking + verdict; expansion is timed separately
     return result.matter_ids, bool(result.out_of_scope)
 
 

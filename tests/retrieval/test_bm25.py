@@ -34,3 +34,10 @@ def test_ranks_and_updates_incrementally(documents: list[Document]) -> None:
     assert index.search("身份证丢了怎么补", 1)[0].doc_id == "hukou.id_card_lost"
     assert len(index) == len(documents) - 1
     assert index.search("", 5) == [] and BM25Index().search("x", 5) == []
+
+
+def test_package_all_is_sorted_and_importable() -> None:
+    import retrieval
+
+    assert retrieval.__all__ == sorted(retrieval.__all__)
+    assert all(hasattr(retrieval, name) for name in retrieval.__all__)
