@@ -267,5 +267,68 @@ def eval_dialogue(as_json: JsonOpt = False) -> None:
     _print_json(result) if as_json else typer.echo(format_report(result))
 
 
+@app.command()
+def demo(
+    skip_ingest: Annotated[bool, typer.Option("--skip-ingest", help="Use the graph as it is.")] = False,
+) -> None:
+    """The main job: load the catalogue into the embedded graph, then play the seed conversation."""
+    if not skip_ingest:
+        ingest(corpus_dir=None, batch_size=500)
+    from dialogue.demo import run_demo
+
+    for utterance, reply in run_demo(_settings()):
+        typer.echo(f"\n市民: {utterance}")
+        typer.echo(f"GovGuide [{reply.intent}]: {reply.text}")
+        for action in reply.actions:
+            typer.echo(f"  -> action: {action.model_dump(exclude_none=True)}")
+        if reply.citations:
+            typer.echo("  -> citations: " + ", ".join(f"{c.id} ({c.source})" for c in reply.citations[:4]))
+
+
+@app.command()
+def serve(
+    host: Annotated[str | None, typer.Option(help="Bind address (default: settings, 127.0.0.1).")] = None,
+    port: Annotated[int | None, typer.Option(help="Port (default: settings, 8000).")] = None,
+) -> None:
+    """Run the HTTP API, the chat widget and the curation console."""
+    from api.app import serve as run_server
+
+    run_server(_settings(), host=host, port=port)
+
+
+@app.command()
+def robot(
+    sim: Annotated[bool, typer.Option("--sim", help="Drive the simulated robot (the only driver wired here).")] = False,
+    audio: Annotated[Path | None, typer.Option(help="WAV file of the citizen's speech, or - for raw 16 kHz PCM on stdin.")] = None,
+    say: Annotated[list[str] | None, typer.Option("--say", help="A typed utterance (repeatable).")] = None,
+    display_port: Annotated[int, typer.Option(help="Head-display WebSocket port on 127.0.0.1 (0: any free).")] = 0,
+    elderly: Annotated[bool, typer.Option(help="Slower speech and larger display text.")] = False,
+    as_json: JsonOpt = False,
+) -> None:
+    """The lobby robot runtime: audio -> ASR -> dialogue engine -> TTS + navigation, with a head display."""
+    if not sim:
+        _fail("only --sim is wired to the command line; a ROS 2 robot uses robot.ros2.Ros2Driver (see README)")
+    from dialogue.factory import build_engine
+    from graph.factory import open_graph_store
+    from robot.simrun import run_sim
+
+    settings = _settings()
+    utterances = say or ([] if audio else ["护士执业证书重新注册要带什么", "带我到办事窗口"])
+    with open_graph_store(settings) as graph:
+        engine = build_engine(settings, graph_store=graph)
+        try:
+            result = run_sim(settings, audio=audio, utterances=utterances, handler=engine,
+                             asr_model_dir=settings.voice.asr_model_dir, tts_backend=settings.voice.tts_backend,
+                             tts_voice=settings.voice.tts_voice, display_port=display_port, elderly=elderly)
+        finally:
+            engine.store.close()
+    if as_json:
+        _print_json(result)
+        return
+    for turn in result.get("turns", []):
+        typer.echo(f"市民: {turn.get('heard')}\n机器人: {turn.get('said')}")
+    typer.echo(f"robot: {result.get('robot')}")
+
+
 def main() -> None:  # pragma: no cover
     app()
