@@ -40,6 +40,7 @@ _ASPECT = {
     "ask_online": "online",
     "ask_how": "how",
 }
+_WEAK_HIT = 0.1
 _SENTENCE = re.compile(r"[^。！？!?]+[。！？!?]?")
 
 
@@ -232,7 +233,10 @@ class Engine(LobbySkills, FormSkills):
         self, intent: IntentResult, hits: list[tuple[str, float]], state: DialogueState
     ) -> MatterFacts | None:
         """The matter of this turn: named in the utterance, else the one in context (ellipsis)."""
-        matter_id = intent.matter_hit or state.matter_id
+        # A near-zero hit is the retriever's best guess for a question naming no matter ("帮我生成指南"):
+        # the matter in context wins over it.
+        weak = float(intent.features.get("matter_score", 1.0) or 0.0) < _WEAK_HIT  # type: ignore[arg-type]
+        matter_id = (state.matter_id or intent.matter_hit) if weak else (intent.matter_hit or state.matter_id)
         if matter_id is None:
             return None
         try:

@@ -92,6 +92,8 @@ def field_keywords(field: FormField) -> list[str]:
         words.append(field.label[:-2])
     if field.label.endswith("名称"):
         words.extend(("名称", "店名", "字号"))
+        if len(field.label) > 5:  # "执业机构是…" names 执业机构名称 (not "个体户的申请书")
+            words.append(field.label[:-2])
     words.extend(_TYPE_WORDS.get(field.type, ()))
     return sorted(set(words), key=len, reverse=True)
 

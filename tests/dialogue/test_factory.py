@@ -70,4 +70,20 @@ def test_verified_citizen_fills_the_nurse_form_in_few_turns(built: dict[str, Any
     assert done.intent == "form_submit"
     case = engine.store.case(done.cards[0].data["receipt_no"])
     assert case is not None and case["data"]["apply_kind"] == "延续注册"
+    assert case["data"]["employer"] == "云溪县人民医院"
     assert case["data"]["license_no"] == "202251160012"  # from the citizen's e-licence
+
+
+def test_demo_script_on_the_built_engine(built: dict[str, Any]) -> None:
+    from dialogue.demo import run_script
+
+    turns = run_script(built["engine"], "factory-demo")
+    replies = dict(turns)
+    first = replies["护士执业证书怎么重新注册？要带什么？在哪个窗口？"]
+    assert "护士执业证书" in first.text and "B01" in first.text
+    guide = turns[2][1]
+    assert guide.intent == "guide" and guide.cards[0].type == "matter_guide"
+    assert replies["提交"].intent == "form_submit"
+    assert replies["提交"].cards[0].data["missing_materials"] == ["护士执业健康体检证明"]
+    last = turns[-1][1]
+    assert last.actions[0].type == "NavigateTo" and last.actions[0].target == "loc.win_b01"
