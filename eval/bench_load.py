@@ -112,7 +112,7 @@ def _session(
     while True:
         now = time.perf_counter()
         if due > now:
-            time.sleep(min(due, stop_at) - now)
+            time.sleep(max(0.0, min(due, stop_at) - now))
         if time.perf_counter() >= stop_at:
             break
         if interval:
