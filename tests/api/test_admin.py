@@ -63,6 +63,7 @@ def test_edit_matter_is_audited_and_visible_in_answers_within_5s(graph_client: T
     answer = _ask(c, f"{phrase}，要钱吗", "v1")
     elapsed = time.perf_counter() - started
     assert answer["matter"]["id"] == "hrss.ss_card" and "20元" in answer["text"]
+    print(f"edit visible in the answer after {elapsed:.3f} s")
     assert elapsed < 5.0
     log = c.get("/admin/audit", params={"record_id": "hrss.ss_card"}, headers=h).json()
     assert log[0]["user"] == "admin" and log[0]["action"] == "update"
