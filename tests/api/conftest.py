@@ -78,6 +78,12 @@ def token(client: TestClient, user: str = "admin", password: str = ADMIN_PASSWOR
     return {"Authorization": f"Bearer {r.json()['access_token']}"}
 
 
+@pytest.fixture()
+def login():  # type: ignore[no-untyped-def]
+    """``login(client, user="admin", password=...)`` -> bearer headers."""
+    return token
+
+
 @pytest.fixture(scope="module")
 def graph_runtime(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Runtime]:
     """A real embedded FalkorDB with the dialogue catalogue ingested, graph knowledge, hybrid retrieval."""

@@ -7,28 +7,26 @@ import time
 
 from fastapi.testclient import TestClient
 
-from tests.api.conftest import token
-
 
 def _ask(c: TestClient, text: str, session: str) -> dict:  # type: ignore[type-arg]
     return c.post("/chat", json={"session_id": session, "text": text}).json()
 
 
-def test_auth_failures(graph_client: TestClient) -> None:
+def test_auth_failures(graph_client: TestClient, login) -> None:
     c = graph_client
     assert c.get("/admin/me").status_code == 401
     assert c.get("/admin/me", headers={"Authorization": "Bearer not-a-jwt"}).status_code == 401
     bad = c.post("/auth/token", data={"username": "admin", "password": "wrong-password"})
     assert bad.status_code == 401 and bad.headers["content-type"].startswith("application/problem+json")
     assert c.post("/auth/token", data={"username": "ghost", "password": "whatever1"}).status_code == 401
-    admin = token(c)
+    admin = login(c)
     r = c.post(
         "/admin/users",
         json={"username": "cura", "password": "curator-pass-1", "role": "curator"},
         headers=admin,
     )
     assert r.status_code in (201, 409)
-    cur = token(c, "cura", "curator-pass-1")
+    cur = login(c, "cura", "curator-pass-1")
     assert c.get("/admin/me", headers=cur).json() == {"username": "cura", "role": "curator"}
     # A curator cannot manage users.
     r = c.post(
@@ -46,9 +44,9 @@ def test_auth_failures(graph_client: TestClient) -> None:
     assert c.get("/admin/me", headers={"Authorization": f"Bearer {forged}"}).status_code == 401
 
 
-def test_edit_matter_is_audited_and_visible_in_answers_within_5s(graph_client: TestClient) -> None:
+def test_edit_matter_is_audited_and_visible_in_answers_within_5s(graph_client: TestClient, login) -> None:
     c = graph_client
-    h = token(c)
+    h = login(c)
     phrase = "老人卡咋个弄"
     assert _ask(c, phrase, "v0")["matter"] is None
     record = c.get("/admin/records/matter/hrss.ss_card", headers=h).json()
@@ -70,9 +68,9 @@ def test_edit_matter_is_audited_and_visible_in_answers_within_5s(graph_client: T
     assert phrase not in log[0]["before"]["colloquial"] and phrase in log[0]["after"]["colloquial"]
 
 
-def test_invalid_edits_write_nothing(graph_client: TestClient) -> None:
+def test_invalid_edits_write_nothing(graph_client: TestClient, login) -> None:
     c = graph_client
-    h = token(c)
+    h = login(c)
     record = c.get("/admin/records/matter/civil.marriage", headers=h).json()
     broken = {**record, "department": "dept.nowhere"}
     r = c.put("/admin/records/matter/civil.marriage", json=broken, headers=h)
@@ -87,9 +85,9 @@ def test_invalid_edits_write_nothing(graph_client: TestClient) -> None:
     assert c.post("/admin/records/planet", json={}, headers=h).status_code == 404
 
 
-def test_create_and_delete_matter_faq_material(graph_client: TestClient) -> None:
+def test_create_and_delete_matter_faq_material(graph_client: TestClient, login) -> None:
     c = graph_client
-    h = token(c)
+    h = login(c)
     base = c.get("/admin/records/matter/civil.marriage", headers=h).json()
     new = {
         **base,
@@ -127,9 +125,9 @@ def test_create_and_delete_matter_faq_material(graph_client: TestClient) -> None
     assert (after["matter"] or {}).get("id") != "civil.test_adoption"
 
 
-def test_window_and_situation_round_trip(graph_client: TestClient) -> None:
+def test_window_and_situation_round_trip(graph_client: TestClient, login) -> None:
     c = graph_client
-    h = token(c)
+    h = login(c)
     win = c.get("/admin/records/window/A01", headers=h).json()
     assert win["location"] and win["departments"]
     win["hours"] = "周一至周六 9:00-17:00"
@@ -140,9 +138,9 @@ def test_window_and_situation_round_trip(graph_client: TestClient) -> None:
     assert c.put("/admin/records/situation/sit.agent", json=sit, headers=h).status_code == 200
 
 
-def test_unanswered_question_link_and_faq(graph_client: TestClient) -> None:
+def test_unanswered_question_link_and_faq(graph_client: TestClient, login) -> None:
     c = graph_client
-    h = token(c)
+    h = login(c)
     _ask(c, "敬老卡咋个弄", "u1")
     gaps = c.get("/admin/unanswered", headers=h).json()
     gap = next(g for g in gaps if g["text"] == "敬老卡咋个弄")
@@ -164,9 +162,9 @@ def test_unanswered_question_link_and_faq(graph_client: TestClient) -> None:
     )
 
 
-def test_import_corpus_file_and_limits(graph_client: TestClient) -> None:
+def test_import_corpus_file_and_limits(graph_client: TestClient, login) -> None:
     c = graph_client
-    h = token(c)
+    h = login(c)
     yaml_text = (
         "- id: mat.test_import_a\n  name: 导入测试材料甲\n- id: mat.test_import_b\n  name: 导入测试材料乙\n"
     )
@@ -195,9 +193,9 @@ def test_import_corpus_file_and_limits(graph_client: TestClient) -> None:
     )
 
 
-def test_eval_figures_and_try(graph_client: TestClient, graph_runtime) -> None:  # type: ignore[no-untyped-def]
+def test_eval_figures_and_try(graph_client: TestClient, graph_runtime, login) -> None:  # type: ignore[no-untyped-def]
     c = graph_client
-    h = token(c)
+    h = login(c)
     folder = graph_runtime.settings.data_dir / "eval"
     folder.mkdir(exist_ok=True)
     (folder / "dialogue.json").write_text(json.dumps({"intents": {"accuracy": 0.97}}), encoding="utf-8")
