@@ -152,18 +152,30 @@ def build_runtime(settings: Settings) -> Runtime:
         torch.set_num_threads(settings.api.torch_threads)
 
         indexer = RetrievalService.from_graph(graph, settings)
-    url = settings.api.db_url(settings.data_dir)
-    settings.data_dir.mkdir(parents=True, exist_ok=True)
-    store = DialogueStore(url)
-    store.seed_samples()
+    from dialogue.factory import build_store
+    from dialogue.llm import build_chat_model
+
+    store = build_store(settings)  # settings.dialogue.database_url (SQLite under data_dir by default)
     closers.append(store.close)
-    db = ApiDatabase(url)
+    db = ApiDatabase(settings.dialogue.db_url(settings.data_dir))  # the API's tables live beside it
     closers.append(db.close)
+    chat_model = build_chat_model(settings.llm)  # None (the default) = grounded deterministic answers
+    secrets = [s for s in (settings.llm.api_key.get_secret_value(),) if s and s != "not-needed"]
 
     def make_engine() -> Engine:
+        # Same options as dialogue.factory.build_engine, over the one cached knowledge object that
+        # curation refreshes (build_engine would re-read the whole graph on every edit).
         lexical = LexicalMatterFinder(knowledge)
         finder = RetrieverMatterFinder(indexer, lexical) if indexer is not None else lexical
-        return Engine(knowledge, finder, store)
+        return Engine(
+            knowledge,
+            finder,
+            store,
+            chat_model,
+            llm_timeout_s=settings.llm.timeout_s,
+            session_ttl_s=settings.dialogue.session_ttl_s,
+            secrets=secrets,
+        )
 
     rt = Runtime(
         engine=make_engine(),

@@ -169,7 +169,7 @@ def run(
     # while the corpus is unchanged. Unix socket paths must stay short, hence /tmp.
     data_dir = Path(tempfile.gettempdir()) / f"gg-load-{os.getuid()}"
     data_dir.mkdir(exist_ok=True)
-    for name in ("govguide.db", "govguide.db-wal", "govguide.db-shm"):  # fresh sessions and unanswered log
+    for name in ("dialogue.db", "dialogue.db-wal", "dialogue.db-shm"):  # fresh sessions and unanswered log
         (data_dir / name).unlink(missing_ok=True)
     t0 = time.perf_counter()
     names, env = _prepare(settings, data_dir)

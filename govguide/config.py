@@ -71,16 +71,11 @@ class ApiSettings(BaseModel):
     rate_limit_per_minute: int = Field(default=120, ge=1)  # per client address, all endpoints but static
     max_body_bytes: int = Field(default=64 * 1024, ge=1024)  # larger imports go through max_upload_bytes
     max_upload_bytes: int = Field(default=5 * 1024 * 1024, ge=1024)
-    # SQLAlchemy URL of the dialogue + API database; empty = SQLite file under data_dir.
-    database_url: str = ""
     # Matter finder of the served engine: the hybrid retriever (model + index) or the lexical one (no model).
     finder: Literal["hybrid", "lexical"] = "hybrid"
     # Torch intra-op threads of the served embedder: request threads already fill the cores, and more
     # threads oversubscribe them (2 loaded cores: 37 ms/query with 1 thread, 337 ms with 2).
     torch_threads: int = Field(default=1, ge=1)
-
-    def db_url(self, data_dir: Path) -> str:
-        return self.database_url or f"sqlite:///{Path(data_dir) / 'govguide.db'}"
 
 
 class LLMSettings(BaseModel):
