@@ -38,6 +38,13 @@ def _fail(message: str, code: int = 1) -> None:
     raise typer.Exit(code)
 
 
+def _save_eval(settings: Settings, name: str, result: dict) -> None:  # type: ignore[type-arg]
+    """Keep the latest figures under data_dir/eval/ (the curation console's eval page reads them)."""
+    folder = settings.data_dir / "eval"
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / f"{name}.json").write_text(json.dumps(result, ensure_ascii=False, indent=2, default=str), encoding="utf-8")
+
+
 def _print_json(data: object) -> None:
     sys.stdout.write(json.dumps(data, ensure_ascii=False, indent=2, default=str) + "\n")
 
@@ -191,7 +198,9 @@ def bench_graph(
     """Ingest time of the demo corpus and of a generated larger catalogue; matter-detail query p50/p95."""
     from eval.bench_graph import format_report, run
 
-    result = run(_settings(), runs=runs, scale=scale)
+    settings = _settings()
+    result = run(settings, runs=runs, scale=scale)
+    _save_eval(settings, "graph", result)
     _print_json(result) if as_json else typer.echo(format_report(result))
 
 
@@ -238,11 +247,19 @@ def bench_load(
     as_json: JsonOpt = False,
     duration: Annotated[float, typer.Option(help="Seconds of load (the run stops by itself).")] = 120.0,
     concurrency: Annotated[int, typer.Option(help="Concurrent chat sessions.")] = 20,
+    rate: Annotated[float, typer.Option(help="Offered turns/s over all sessions (0: as fast as possible).")] = 60.0,
+    finder: Annotated[str | None, typer.Option(help="Matter finder of the served engine: hybrid or lexical.")] = None,
 ) -> None:
     """API load on loopback: turns/s, latency percentiles, errors (grounded mode)."""
     from eval.bench_load import format_report, run
 
-    result = run(_settings(), duration_s=duration, concurrency=concurrency)
+    settings = _settings()
+    if finder:
+        if finder not in ("hybrid", "lexical"):
+            _fail("--finder must be hybrid or lexical")
+        settings = settings.model_copy(update={"api": settings.api.model_copy(update={"finder": finder})})
+    result = run(settings, duration_s=duration, concurrency=concurrency, rate=rate)
+    _save_eval(settings, "load", result)
     _print_json(result) if as_json else typer.echo(format_report(result))
 
 
@@ -254,7 +271,9 @@ def eval_retrieval(
     """Retrieval hit@1/hit@5/MRR/out-of-scope for BM25, vector, LangChain FAISS and the hybrid retriever."""
     from eval.retrieval_eval import format_report, run
 
-    result = run(_settings(), split=split)
+    settings = _settings()
+    result = run(settings, split=split)
+    _save_eval(settings, "retrieval", result)
     _print_json(result) if as_json else typer.echo(format_report(result))
 
 
@@ -263,7 +282,9 @@ def eval_dialogue(as_json: JsonOpt = False) -> None:
     """Intent accuracy, grounding, guide exactness, form filling vs baseline, turn latency."""
     from eval.dialogue_eval import format_report, run
 
-    result = run(_settings())
+    settings = _settings()
+    result = run(settings)
+    _save_eval(settings, "dialogue", result)
     _print_json(result) if as_json else typer.echo(format_report(result))
 
 
@@ -328,6 +349,31 @@ def robot(
     for turn in result.get("turns", []):
         typer.echo(f"市民: {turn.get('heard')}\n机器人: {turn.get('said')}")
     typer.echo(f"robot: {result.get('robot')}")
+
+
+users_app = typer.Typer(help="Curator and admin accounts of the curation console.", no_args_is_help=True)
+app.add_typer(users_app, name="users")
+
+
+@users_app.command("add")
+def users_add(
+    name: Annotated[str, typer.Argument(help="Login name.")],
+    role: Annotated[str, typer.Option(help="curator or admin.")] = "curator",
+    password: Annotated[str, typer.Option(prompt=True, hide_input=True, confirmation_prompt=True,
+                                          help="At least 8 characters (prompted when omitted).")] = "",
+) -> None:
+    """Create a curation-console account (password stored as an argon2 hash)."""
+    from api.db import ApiDatabase
+    from api.runtime import make_auth
+
+    settings = _settings()
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    auth = make_auth(ApiDatabase(settings.dialogue.db_url(settings.data_dir)), settings)
+    try:
+        auth.create_user(name, password, role)
+    except Exception as e:  # noqa: BLE001 - Conflict / ValueError become a clear message
+        _fail(str(e) or type(e).__name__)
+    typer.echo(f"created {role} {name}")
 
 
 def main() -> None:  # pragma: no cover
