@@ -83,6 +83,11 @@ class FormTurn(BaseModel):
 def field_keywords(field: FormField) -> list[str]:
     """Words that announce this field in free speech (label, label without prefixes, type words)."""
     words = [field.label]
+    bare = re.sub(r"（[^）]*）|\([^)]*\)", "", field.label)  # "资金数额（万元）" is said "资金数额"
+    if bare != field.label and len(bare) >= 2:
+        words.append(bare)
+    if bare.startswith("选择") and len(bare) > 3:
+        words.append(bare[2:])
     for p in _LABEL_PREFIXES:
         if field.label.startswith(p) and len(field.label) > len(p) + 1:
             words.append(field.label[len(p) :])
@@ -170,15 +175,18 @@ def extract_slots(
                 out.setdefault(name_field.id, name)
     # "<label>是<value>" clauses for the other fields.
     for clause in _clauses(rest):
+        # One clause, one field: the one named by the longest label ("本县居住地址是…" is not 户籍地址).
+        best: tuple[FormField, str] | None = None
         for f in form.fields:
             if f.id in out or f.type in ("id_number", "email", "phone", "date"):
                 continue
             kw = next((k for k in field_keywords(f) if k in clause), None)
-            if kw is None:
-                continue
-            value = _CONNECTOR.sub("", clause.split(kw, 1)[1])
+            if kw is not None and (best is None or len(kw) > len(best[1])):
+                best = (f, kw)
+        if best is not None:
+            value = _CONNECTOR.sub("", clause.split(best[1], 1)[1])
             if value and not _is(value, _NO + _YES):
-                out[f.id] = value
+                out[best[0].id] = value
     # Enum options said without their label ("补领", "男性").
     for f in form.fields:
         if f.type != "enum" or f.id in out:

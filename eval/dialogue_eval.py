@@ -153,6 +153,7 @@ def _production(settings: Any, corpus_dir: Path | None, tmp: Path) -> dict[str, 
                 scored.append((gold, pred, split))
                 if pred != gold:
                     errors.append({"text": text, "gold": gold, "pred": pred, "split": split})
+            forms = _forms(engine, "form_conversations_production.jsonl")
             grounding = _grounding(engine.knowledge, engine)  # type: ignore[arg-type]
             grounding["failures"] = grounding["failures"][:10]
             engine.store.close()
@@ -170,6 +171,7 @@ def _production(settings: Any, corpus_dir: Path | None, tmp: Path) -> dict[str, 
         "intent_heldout_accuracy": _acc(scored, "heldout"),
         "intent_errors": errors,
         "grounding": grounding,
+        "forms": forms,
     }
 
 
@@ -297,7 +299,7 @@ def _guide(engine: Engine) -> dict[str, Any]:
     return {"cases": len(cases), "exact_rate": round(exact / len(cases), 4), "failures": failures}
 
 
-def _forms(engine: Engine) -> dict[str, Any]:
+def _forms(engine: Engine, dataset: str = "form_conversations.jsonl") -> dict[str, Any]:
     """Scripted 边聊边办 conversations vs a field-by-field form (one question per required field, every
     field typed, no prefill: start + one turn per field + submit).
 
@@ -306,7 +308,7 @@ def _forms(engine: Engine) -> dict[str, Any]:
     Typed fields are the submitted fields whose value the citizen said or typed (corrections included);
     confirmed prefills and values derived from the ID number are not typed.
     """
-    convs = _jsonl("form_conversations.jsonl")
+    convs = _jsonl(dataset)
     done = 0
     rows: list[dict[str, Any]] = []
     failures = []
@@ -401,6 +403,27 @@ def _dispatch() -> dict[str, Any]:
     }
 
 
+def _forms_lines(title: str, f: dict[str, Any]) -> str:
+    lines = [
+        f"{title} {f['completed_rate']:.3f} completed of {f['conversations']}; turns "
+        f"{f.get('mean_turns')} vs {f.get('baseline_mean_turns')} field-by-field "
+        f"(ratio {f.get('turn_ratio')}, {f.get('turn_ratio_with_verification')} counting ID verification; "
+        f"target <= 0.5); typed fields {f.get('typed_fields')} vs {f.get('baseline_typed_fields')} "
+        f"(-{(f.get('typed_reduction') or 0) * 100:.0f}%, target >= 60%)"
+    ]
+    for name in ("verified", "anonymous"):
+        b = f.get(name) or {}
+        lines.append(
+            f"      {name:9} {b.get('conversations')} conv: turn ratio {b.get('turn_ratio')} "
+            f"({b.get('turn_ratio_with_verification')} with verification), typed {b.get('typed_fields')} vs "
+            f"{b.get('baseline_typed_fields')} (-{(b.get('typed_reduction') or 0) * 100:.0f}%; "
+            f"{b.get('typed_of_which_option_picks')} of them inline option picks)"
+        )
+    for miss in f.get("failures", [])[:5]:
+        lines.append(f"      form miss: {json.dumps(miss, ensure_ascii=False)[:160]}")
+    return "\n".join(lines)
+
+
 def _production_line(p: dict[str, Any]) -> str:
     if "error" in p or not p:
         return f"  production path: {p.get('error', 'not run')}"
@@ -410,7 +433,7 @@ def _production_line(p: dict[str, Any]) -> str:
         f"built in "
         f"{p['build_s']} s): intent accuracy {p['intent_accuracy']:.3f} (dev {p['intent_dev_accuracy']:.3f}, "
         f"held-out {p['intent_heldout_accuracy']:.3f}); answer grounding {g['grounded_rate']:.3f} of "
-        f"{g['answers']} answers"
+        f"{g['answers']} answers\n" + _forms_lines("    product forms", p["forms"])
     )
 
 
@@ -430,19 +453,7 @@ def format_report(d: dict[str, Any]) -> str:
         f"held-out {i['heldout_accuracy']:.3f})   target >= 0.95",
         f"  answer grounding       {g['grounded_rate']:.3f} of {g['answers']} answers   target 1.000",
         f"  guide exactness        {gu['exact_rate']:.3f} on {gu['cases']} cases   target 1.000",
-        f"  form filling           {f['completed_rate']:.3f} completed of {f['conversations']}; turns "
-        f"{f.get('mean_turns')} vs {f.get('baseline_mean_turns')} field-by-field "
-        f"(ratio {f.get('turn_ratio')}, "
-        f"{f.get('turn_ratio_with_verification')} counting ID verification; target <= 0.5); typed fields "
-        f"{f.get('typed_fields')} vs {f.get('baseline_typed_fields')} "
-        f"(-{(f.get('typed_reduction') or 0) * 100:.0f}%, target >= 60%)",
-        *(
-            f"    {name:9} {b.get('conversations')} conv: turn ratio {b.get('turn_ratio')} "
-            f"({b.get('turn_ratio_with_verification')} with verification), typed {b.get('typed_fields')} vs "
-            f"{b.get('baseline_typed_fields')} (-{(b.get('typed_reduction') or 0) * 100:.0f}%; "
-            f"{b.get('typed_of_which_option_picks')} of them inline option picks)"
-            for name, b in (("verified", f["verified"]), ("anonymous", f["anonymous"]))
-        ),
+        _forms_lines("  form filling          ", f),
         f"  dispatch accuracy      {dp['accuracy']:.3f} on {dp['n']} (dev {dp['dev_accuracy']:.3f}, held-out "
         f"{dp['heldout_accuracy']:.3f}); confidence >= 0.5 on {dp['confident_share']:.0%}, accuracy there "
         f"{dp['confident_accuracy']}",
@@ -461,7 +472,6 @@ def format_report(d: dict[str, Any]) -> str:
         ("intent", i),
         ("grounding", g),
         ("guide", gu),
-        ("form", f),
         ("production intent", {"errors": prod.get("intent_errors", [])}),
         ("production grounding", prod.get("grounding", {})),
     ):
