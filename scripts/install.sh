@@ -24,7 +24,7 @@ command -v "$PY" >/dev/null 2>&1 || PY=python3
 .venv/bin/python -m pip install -q --upgrade pip
 # An unpinned torch can pull a multi-GB CUDA build: take the pinned CPU build first.
 .venv/bin/python -m pip install -q "torch==2.13.0"
-.venv/bin/python -m pip install -q -e ".[dev]"
+.venv/bin/python -m pip install -q -e ".[dev,postgres]"
 # The Rasa action server's own environment (see requirements-rasa.txt).
 [ -x .venv-rasa/bin/python ] || "$PY" -m venv .venv-rasa
 .venv-rasa/bin/python -m pip install -q -r requirements-rasa.txt
