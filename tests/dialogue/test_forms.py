@@ -1,4 +1,5 @@
 import datetime as dt
+from pathlib import Path
 
 import pytest
 
@@ -112,3 +113,51 @@ def test_materials_to_bring(knowledge: CorpusKnowledge, store: DialogueStore) ->
         "代理人居民身份证（如适用）",
         "授权委托书（如适用）",
     ]
+
+
+def test_one_turn_confirms_prefill_and_answers_the_grouped_question(
+    knowledge: CorpusKnowledge, store: DialogueStore
+) -> None:
+    form = knowledge.matter("market.individual_business").forms[0]
+    state = start_form(form, "market.individual_business", store.profile("c001"), store.elicenses("c001"))
+    first = opening_prompt(form, state)
+    # every open field asked at once, after the prefilled values
+    assert all(label in first.text for label in ("个体户名称", "经营场所", "从业人数", "开业日期"))
+    assert first.state.asking_group == ["shop_name", "address", "employees", "start_date"]
+    turn = handle_form_utterance(
+        form, first.state, "都对，建国小卖部，云溪县城南街道政务路20号，2个人，明天开业", TODAY
+    )
+    assert turn.complete and not turn.state.pending
+    assert turn.state.values["shop_name"] == "建国小卖部"
+    assert turn.state.values["address"] == "云溪县城南街道政务路20号"
+    assert turn.state.values["employees"] == "2" and turn.state.values["start_date"] == "2026-11-26"
+    assert set(turn.state.typed) == {"shop_name", "address", "employees", "start_date"}
+
+
+def test_enum_options_inline_and_gender_birth_derived_not_asked(knowledge: CorpusKnowledge) -> None:
+    form = knowledge.matter("market.individual_business").forms[0]
+    first = opening_prompt(form, start_form(form, "market.individual_business", {}, {}))
+    assert "性别" not in first.text  # comes with the ID number
+    ss = knowledge.matter("hrss.ss_card").forms[0]
+    assert "申请类型（首次申领/补领/换领）" in opening_prompt(ss, start_form(ss, "hrss.ss_card", {}, {})).text
+    turn = handle_form_utterance(form, first.state, "身份证511602199211084564", TODAY)
+    assert turn.state.values["gender"] == "女" and turn.state.sources["gender"] == "id_number"
+    assert "gender" not in turn.state.typed
+
+
+def test_verification_mid_form_prefills_the_empty_fields(knowledge: CorpusKnowledge, tmp_path: Path) -> None:
+    from dialogue.engine import Engine
+    from dialogue.finder import LexicalMatterFinder
+
+    s = DialogueStore(f"sqlite:///{tmp_path / 'd.db'}")
+    s.seed_samples()
+    engine = Engine(knowledge, LexicalMatterFinder(knowledge), s, today=lambda: TODAY)
+    start = engine.handle("v", "我要补领社保卡，帮我填申请表")
+    assert "实名认证" in start.text
+    engine.login("v", "c002")
+    shown = engine.handle("v", "刷好了")
+    assert "预填" in shown.text and "李秀英" in shown.text
+    done = engine.handle("v", "都对，提交")  # 补领 came with the opening sentence
+    assert done.intent == "form_submit"
+    case = s.case(done.cards[0].data["receipt_no"])
+    assert case is not None and case["data"]["apply_kind"] == "补领" and case["data"]["name"] == "李秀英"
