@@ -65,9 +65,9 @@ class LobbySkills:
                 target, label = place, place.name
         if target is None and state.matter_id and _GENERIC_WINDOW.search(text):
             # "带我到办事窗口": the window of the matter being discussed, not whatever the finder guesses.
-            facts = self.knowledge.matter(state.matter_id)
-            if facts.windows and facts.windows[0].location:
-                target, label = facts.windows[0].location, f"{facts.name}的{facts.windows[0].name}"
+            current = self.knowledge.matter(state.matter_id)
+            if current.windows and current.windows[0].location:
+                target, label = current.windows[0].location, f"{current.name}的{current.windows[0].name}"
         if target is None:
             facts = self._matter(intent, hits, state)
             if facts is not None and facts.windows:
