@@ -58,3 +58,11 @@ def test_oos_model_fits_and_round_trips() -> None:
     again = OOSModel.from_dict(model.as_dict())
     assert again.in_scope_probability(feats[0]) == pytest.approx(model.in_scope_probability(feats[0]))
     assert prf([], []) == {"precision": 0.0, "recall": 0.0, "f1": 0.0}
+
+
+def test_shipped_tuned_parameters_load() -> None:
+    from retrieval.service import TUNED_FILE, load_params
+
+    params = load_params(TUNED_FILE)
+    assert TUNED_FILE.exists() and params.fusion.method in ("score", "rrf")
+    assert 0.0 < params.oos.threshold < 1.0 and len(params.oos.weights) == 6
