@@ -8,6 +8,8 @@ to be taken to the window (NavigateTo B01).
 
 from __future__ import annotations
 
+import uuid
+
 from dialogue.base import Reply
 from dialogue.engine import Engine
 from govguide.config import Settings
@@ -47,6 +49,7 @@ def run_demo(settings: Settings) -> list[tuple[str, Reply]]:
     with open_graph_store(settings) as graph:
         engine = build_engine(settings, graph_store=graph)
         try:
-            return run_script(engine)
+            # A fresh session each run: session memory persists in the database by design.
+            return run_script(engine, f"{SESSION}-{uuid.uuid4().hex[:8]}")
         finally:
             engine.store.close()

@@ -13,6 +13,8 @@ import queue
 import re
 import threading
 from collections.abc import Callable, Iterator
+
+import jieba
 from typing import Any
 
 from dialogue import safety
@@ -41,6 +43,8 @@ _ASPECT = {
     "ask_how": "how",
 }
 _WEAK_HIT = 0.1
+# How far down the finder's list the matter in context may stand and still be the one meant.
+_CONTEXT_TOP_K = 5
 _SENTENCE = re.compile(r"[^。！？!?]+[。！？!?]?")
 
 
@@ -48,6 +52,11 @@ def _sentence_events(text: str) -> Iterator[StreamEvent]:
     for sentence in _SENTENCE.findall(text):
         if sentence.strip():
             yield StreamEvent(type="sentence", text=sentence)
+
+
+def _words(facts: MatterFacts) -> set[str]:
+    """The words of a matter's name, aliases and colloquial names."""
+    return {w for phrase in (facts.name, *facts.aliases, *facts.colloquial) for w in jieba.lcut(phrase)}
 
 
 class Engine(LobbySkills, FormSkills):
@@ -172,6 +181,7 @@ class Engine(LobbySkills, FormSkills):
             return Reply(text=safety.REFUSAL, speech=safety.REFUSAL, intent="refused")
         found = self.finder.search(text)
         intent = classify(text, found, self._places, in_form=state.form is not None)
+        intent.features["text"] = text
         if state.guide_matter and state.guide_question:
             reply = self._guide_answer(text, state, intent)
             if reply is not None:
@@ -237,6 +247,8 @@ class Engine(LobbySkills, FormSkills):
         # the matter in context wins over it.
         weak = float(intent.features.get("matter_score", 1.0) or 0.0) < _WEAK_HIT  # type: ignore[arg-type]
         matter_id = (state.matter_id or intent.matter_hit) if weak else (intent.matter_hit or state.matter_id)
+        if matter_id != state.matter_id and self._stays_in_context(str(intent.features.get("text", "")), hits, state):
+            matter_id = state.matter_id
         if matter_id is None:
             return None
         try:
@@ -245,6 +257,24 @@ class Engine(LobbySkills, FormSkills):
             return None
         state.matter_id = facts.id
         return facts
+
+    def _stays_in_context(self, text: str, hits: list[tuple[str, float]], state: DialogueState) -> bool:
+        """Keep talking about the matter in context unless the citizen names what sets another one apart.
+
+        "帮我填护士执业注册申请表" while discussing 护士执业延续注册 ranks 首次注册 first, but says nothing that
+        distinguishes 首次注册 (its name's own words, e.g. 首次) from the matter in context, which is among
+        the hits: the context wins. "护士首次注册呢" does name 首次, so the conversation moves on.
+        """
+        if not state.matter_id or not hits or state.matter_id not in {m for m, _ in hits[:_CONTEXT_TOP_K]}:
+            return False
+        try:
+            current = self.knowledge.matter(state.matter_id)
+            other = self.knowledge.matter(hits[0][0])
+        except UnknownMatterError:
+            return False
+        # Words of the current matter's own forms are not distinguishing either ("护士执业注册申请表").
+        own_words = _words(other) - _words(current) - {w for f in current.forms for w in (f.name, *jieba.lcut(f.name))}
+        return not any(w in text for w in own_words if len(w) > 1)
 
     # ------------------------------------------------------------------ answers
     def _answer(self, intent: str, facts: MatterFacts, question: str, state: DialogueState) -> Reply:
