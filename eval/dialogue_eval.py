@@ -144,6 +144,7 @@ def _production(settings: Any, corpus_dir: Path | None, tmp: Path) -> dict[str, 
             ingest_corpus(graph, load_corpus(root))
             engine = build_engine(prod, graph_store=graph, today=lambda: TODAY)
             build_s = time.perf_counter() - start
+            n_matters = len(engine.knowledge.matter_ids())
             rows = _tsv("intents.tsv")
             places = engine.knowledge.places()
             scored = []
@@ -164,7 +165,7 @@ def _production(settings: Any, corpus_dir: Path | None, tmp: Path) -> dict[str, 
 
         shutil.rmtree(work, ignore_errors=True)
     return {
-        "matters": len(engine.knowledge.matter_ids()),
+        "matters": n_matters,
         "build_s": round(build_s, 1),
         "intent_accuracy": _acc(scored, None),
         "intent_dev_accuracy": _acc(scored, "dev"),
