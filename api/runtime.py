@@ -129,7 +129,7 @@ def build_runtime(settings: Settings) -> Runtime:
         graph.errors.GraphError: the graph cannot be reached.
         RuntimeError: the graph holds no matters (run ``govguide ingest`` first).
     """
-    from api.knowledge import GraphKnowledge
+    from dialogue.graph_knowledge import GraphKnowledge
     from dialogue.finder import LexicalMatterFinder, RetrieverMatterFinder
     from graph.factory import build_graph_store
 
