@@ -16,7 +16,7 @@ import math
 import re
 import threading
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 
 from retrieval.base import Document, Hit
 
@@ -79,11 +79,22 @@ def tokenize(text: str, *, chars: bool = True) -> list[str]:
 
 
 class BM25Index:
-    """Okapi BM25 with an incremental inverted index."""
+    """Okapi BM25 with an incremental inverted index.
 
-    def __init__(self, k1: float = 1.2, b: float = 0.75, char_weight: float = 0.3) -> None:
+    ``tokenizer`` turns text into tokens (default: jieba words plus ``#``-prefixed characters); tokens
+    starting with ``#`` are weighted by ``char_weight``.
+    """
+
+    def __init__(
+        self,
+        k1: float = 1.2,
+        b: float = 0.75,
+        char_weight: float = 0.3,
+        tokenizer: Callable[[str], list[str]] = tokenize,
+    ) -> None:
         self.k1 = k1
         self.b = b
+        self.tokenizer = tokenizer
         # Character tokens help recall but should not outvote whole words.
         self.char_weight = char_weight
         self._docs: dict[str, Document] = {}
@@ -103,7 +114,7 @@ class BM25Index:
         for doc in docs:
             if doc.id in self._docs:
                 self.remove([doc.id])
-            tf = Counter(tokenize(doc.text))
+            tf = Counter(self.tokenizer(doc.text))
             self._docs[doc.id] = doc
             self._tf[doc.id] = tf
             n = sum(tf.values())
@@ -134,7 +145,7 @@ class BM25Index:
             return {}
         avgdl = self._total_len / n or 1.0
         acc: dict[str, float] = defaultdict(float)
-        for tok, qtf in Counter(tokenize(query)).items():
+        for tok, qtf in Counter(self.tokenizer(query)).items():
             posting = self._postings.get(tok)
             if not posting:
                 continue

@@ -1,13 +1,13 @@
 """Fusion of per-system matter rankings, and its tuning on the dev split.
 
-Each system (BM25, vector, entity links) ranks documents; a document votes for the matters it resolves to,
-so each system yields a ranking of matters. Two fusion methods:
+Each system (BM25, pinyin BM25, vector, entity links) ranks documents; a document votes for the matters it
+resolves to, so each system yields a ranking of matters. Two fusion methods:
 
 - ``rrf``: weighted reciprocal rank fusion, ``sum_s w_s / (k + rank_s)``; needs no score calibration.
 - ``score`` (default): the vector score standardised per query (z-score over its top candidates) plus
-  ``w_bm25 * bm25 / max bm25`` plus ``w_link * link score``. It keeps how *much* better the first vector
-  hit is, which ranks cannot; on the dev questions it generalised better than RRF (RRF's small ``k``
-  overfitted dev).
+  ``w_bm25 * bm25 / max bm25`` plus the same for the pinyin BM25 channel plus ``w_link * link score``.
+  It keeps how *much* better the first vector hit is, which ranks cannot; on the dev questions it
+  generalised better than RRF (RRF's small ``k`` overfitted dev).
 
 The vector score of a matter is the best similarity among its full documents (matter text, FAQs,
 policies) plus the best among its short phrase views (name, colloquial phrasings).
@@ -96,7 +96,7 @@ def rrf(rankings: Mapping[str, Sequence[str]], params: FusionParams) -> list[tup
 
 
 def score_fusion(scores: Mapping[str, Mapping[str, float]], params: FusionParams) -> list[tuple[str, float]]:
-    """z(vector) + w_bm25 * bm25/max(bm25) + w_link * link, over every matter any system found."""
+    """z(vector) + w_bm25 * bm25/max(bm25) + w_pinyin * pinyin/max(pinyin) + w_link * link."""
     vec = scores.get("vector", {})
     top = sorted(vec.values(), reverse=True)[:50]
     mean = sum(top) / len(top) if top else 0.0
@@ -104,13 +104,16 @@ def score_fusion(scores: Mapping[str, Mapping[str, float]], params: FusionParams
     floor = min(top) if top else 0.0
     bm = scores.get("bm25", {})
     bmax = max(bm.values(), default=0.0) or 1.0
+    py = scores.get("pinyin", {})
+    pmax = max(py.values(), default=0.0) or 1.0
     link = scores.get("link", {})
     w = params.weights
     out: dict[str, float] = {}
-    for m in set(vec) | set(bm) | set(link):
+    for m in set(vec) | set(bm) | set(py) | set(link):
         out[m] = (
             w.get("vector", 1.0) * (vec.get(m, floor) - mean) / (sd + 1e-6)
             + w.get("bm25", 0.0) * bm.get(m, 0.0) / bmax
+            + w.get("pinyin", 0.0) * py.get(m, 0.0) / pmax
             + w.get("link", 0.0) * link.get(m, 0.0)
         )
     return sorted(out.items(), key=lambda kv: (-kv[1], kv[0]))
@@ -143,7 +146,7 @@ def tune_fusion(
     grid: Sequence[float] = (0.0, 0.25, 0.5, 1.0, 2.0),
     objective: Callable[[dict[str, float]], float] | None = None,
 ) -> tuple[FusionParams, dict[str, float]]:
-    """Grid-search method, RRF k and the bm25/link weights on (rankings, scores) of dev queries.
+    """Grid-search method, RRF k and the bm25/pinyin/link weights on (rankings, scores) of dev queries.
 
     The vector weight is fixed at 1. Ties keep the earlier setting: the score method, then smaller
     weights — a coarse grid and a preference for simple settings limit overfitting a small dev split.
@@ -152,10 +155,10 @@ def tune_fusion(
     best: tuple[float, FusionParams, dict[str, float]] | None = None
     for method in methods:
         for k in ks if method == "rrf" else ks[:1]:
-            for wb, wl in itertools.product(grid, repeat=2):
-                params = FusionParams(
-                    k=float(k), weights={"vector": 1.0, "bm25": wb, "link": wl}, method=method
-                )
+            # pinyin outermost: on ties the new channel stays off unless it strictly helps
+            for wp, wb, wl in itertools.product(grid, repeat=3):
+                weights = {"vector": 1.0, "bm25": wb, "pinyin": wp, "link": wl}
+                params = FusionParams(k=float(k), weights=weights, method=method)
                 fused = [[m for m, _ in fuse(r, s, params)[:10]] for r, s in runs]
                 metrics = hit_metrics(fused, gold)
                 score = objective(metrics)

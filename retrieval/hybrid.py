@@ -1,4 +1,5 @@
-"""The hybrid retriever: BM25 + vector + entity links, fused, judged in/out of scope, expanded to evidence.
+"""The hybrid retriever: BM25 + pinyin BM25 + vector + entity links, fused, judged in/out of scope,
+expanded to evidence.
 
 ``search`` is a template method: rank documents per system -> matter rankings -> RRF -> out-of-scope
 probability -> graph expansion of the top matters. Every stage is a swappable object, so tests run it on a
@@ -34,6 +35,7 @@ from retrieval.documents import base_id, is_phrase
 from retrieval.fusion import FusionParams, fuse, matter_ranking, vector_matter_scores
 from retrieval.linking import EntityLinker
 from retrieval.oos import OOSModel
+from retrieval.pinyin import pinyin_index
 
 MAX_QUERY_CHARS = 256
 # Entities whose mention points at a group of matters (life events, bundles).
@@ -83,6 +85,7 @@ class HybridRetriever:
         params: RetrieverParams | None = None,
         expander: Expander | None = None,
         bm25: BM25Index | None = None,
+        pinyin: BM25Index | None = None,
     ) -> None:
         self.embedder = embedder
         self.index = index
@@ -90,6 +93,10 @@ class HybridRetriever:
         self.bm25 = bm25 if bm25 is not None else BM25Index()
         if not len(self.bm25):
             self.bm25.add(d for d in self.docs.values() if not is_phrase(d.id))
+        # Same records as BM25, tokenised as toneless pinyin (homophone typos).
+        self.pinyin = pinyin if pinyin is not None else pinyin_index()
+        if not len(self.pinyin):
+            self.pinyin.add(d for d in self.docs.values() if not is_phrase(d.id))
         self.linker = linker or EntityLinker()
         # theme/bundle id -> its matter ids
         self.groups: dict[str, list[str]] = {k: list(v) for k, v in (groups or {}).items()}
@@ -104,12 +111,14 @@ class HybridRetriever:
             return
         self.index.upsert([d.id for d in docs], self.embedder.embed_passages([d.text for d in docs]))
         self.bm25.add(d for d in docs if not is_phrase(d.id))
+        self.pinyin.add(d for d in docs if not is_phrase(d.id))
         self.docs.update({d.id: d for d in docs})
 
     def remove_documents(self, doc_ids: Sequence[str]) -> int:
         """Remove documents everywhere; returns how many existed."""
         self.index.delete(doc_ids)
         self.bm25.remove(doc_ids)
+        self.pinyin.remove(doc_ids)
         return sum(1 for d in doc_ids if self.docs.pop(d, None) is not None)
 
     def forget_matter(self, matter_id: str) -> list[str]:
@@ -127,6 +136,7 @@ class HybridRetriever:
         for d in changed:  # same text, same vector: only the mapping changes
             self.docs[d.id] = d
         self.bm25.add(d for d in changed if not is_phrase(d.id))
+        self.pinyin.add(d for d in changed if not is_phrase(d.id))
         for members in self.groups.values():
             if matter_id in members:
                 members.remove(matter_id)
@@ -174,22 +184,32 @@ class HybridRetriever:
         t2 = time.perf_counter()
         bhits = self.bm25.search(query, self.params.candidates)
         t3 = time.perf_counter()
-        links = self.linker.link(query)
+        phits = self.pinyin.search(query, self.params.candidates)
         t4 = time.perf_counter()
+        links = self.linker.link(query)
+        t5 = time.perf_counter()
         vscore, vvia = vector_matter_scores(vhits)
         brank = matter_ranking(bhits)
+        prank = matter_ranking(phits)
         link_scores = self._link_scores(links)
         scores = {
             "vector": vscore,
             "bm25": {m: s for m, _, s in brank},
+            "pinyin": {m: s for m, _, s in prank},
             "link": link_scores,
         }
         rankings = {
             "vector": sorted(vscore, key=lambda m: (-vscore[m], m)),
             "bm25": [m for m, _, _ in brank],
+            "pinyin": [m for m, _, _ in prank],
             "link": sorted(link_scores, key=lambda m: (-link_scores[m], m)),
         }
-        via = {"vector": vvia, "bm25": {m: d for m, d, _ in brank}, "link": {}}
+        via = {
+            "vector": vvia,
+            "bm25": {m: d for m, d, _ in brank},
+            "pinyin": {m: d for m, d, _ in prank},
+            "link": {},
+        }
         vscores = [s for _, s in vpairs]
         q_words = set(tokenize(query, chars=False))
         best_doc = bhits[0].doc_id if bhits else None
@@ -209,7 +229,8 @@ class HybridRetriever:
             "embed": (t1 - t0) * 1e3,
             "vector": (t2 - t1) * 1e3,
             "bm25": (t3 - t2) * 1e3,
-            "link": (t4 - t3) * 1e3,
+            "pinyin": (t4 - t3) * 1e3,
+            "link": (t5 - t4) * 1e3,
         }
         return SystemRun(rankings, via, features, links, timings, scores)
 
