@@ -6,6 +6,8 @@ construction; the same ``Evidence`` feeds the LLM prompt and the post-check in `
 
 from __future__ import annotations
 
+import re
+
 from pydantic import BaseModel, Field
 
 from dialogue.base import Citation, MatterFacts
@@ -143,7 +145,8 @@ def compose(facts: MatterFacts, aspect: str, answers: dict[str, str] | None = No
 def speech_of(text: str, limit: int = 120) -> str:
     """A TTS-friendly version: no brackets or list numbering, cut at a sentence end near ``limit``."""
     s = text.replace("（", "，").replace("）", "，").replace("；", "，").replace("：", "，")
-    s = s.replace("，，", "，").replace("，。", "。")
+    # A bracket turned comma next to other punctuation would be read as two pauses: keep the stronger one.
+    s = re.sub(r"，+([，、。！？])", r"\1", s)
     if len(s) <= limit:
         return s
     cut = s.rfind("。", 0, limit)
