@@ -227,8 +227,18 @@ def bench_voice(as_json: JsonOpt = False) -> None:
     """ASR real-time factor, TTS time to first audio, phrase-bias gain, voice turn latency."""
     from eval.bench_voice import format_report, run
 
+    from dialogue.factory import build_engine
+    from graph.factory import open_graph_store
+
     settings = _settings()
-    result = run(settings.corpus_dir, asr_model_dir=settings.voice.asr_model_dir)
+    # The voice turn is measured through the real dialogue engine over the ingested graph.
+    with open_graph_store(settings) as graph:
+        engine = build_engine(settings, graph_store=graph)
+        try:
+            result = run(settings.corpus_dir, asr_model_dir=settings.voice.asr_model_dir, engine=engine)
+        finally:
+            engine.store.close()
+    _save_eval(settings, "voice", result)
     _print_json(result) if as_json else typer.echo(format_report(result))
 
 
