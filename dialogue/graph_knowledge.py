@@ -20,7 +20,7 @@ from dialogue.base import (
     SituationInfo,
     WindowInfo,
 )
-from dialogue.errors import UnknownMatterError
+from dialogue.knowledge import KnowledgeIndex
 from graph.base import GraphStore
 from graph.models import FormInfo, MatterDetail
 from graph.queries import list_matters, lobby_graph, matter_detail
@@ -62,7 +62,7 @@ def _form(info: FormInfo) -> Form | None:
         return None  # a half-edited form in the graph must not break the matter's answers
 
 
-class GraphKnowledge:
+class GraphKnowledge(KnowledgeIndex):
     """Matter facts from the graph, cached; ``refresh(ids)`` re-reads edited matters (thread-safe)."""
 
     def __init__(self, store: GraphStore) -> None:
@@ -104,9 +104,9 @@ class GraphKnowledge:
         for summary in list_matters(self._store):
             detail = matter_detail(self._store, summary.id)
             if detail is not None:
-                facts[detail.id] = self._facts(detail)
+                facts[detail.id] = self._facts_of(detail)
         with self._lock:
-            self._facts_by_id = facts
+            self._facts = dict(sorted(facts.items()))
         self._bundles = self._read_bundles()
 
     def refresh(self, matter_ids: list[str] | None = None) -> None:
@@ -117,10 +117,12 @@ class GraphKnowledge:
         for mid in matter_ids:
             detail = matter_detail(self._store, mid)
             with self._lock:
+                facts = dict(self._facts)
                 if detail is None:
-                    self._facts_by_id.pop(mid, None)
+                    facts.pop(mid, None)
                 else:
-                    self._facts_by_id[mid] = self._facts(detail)
+                    facts[mid] = self._facts_of(detail)
+                self._facts = dict(sorted(facts.items()))  # ids stay sorted, as after a reload
         self._bundles = self._read_bundles()
 
     def _read_bundles(self) -> list[BundleInfo]:
@@ -141,7 +143,7 @@ class GraphKnowledge:
             )
         return sorted(out, key=lambda b: b.id)
 
-    def _facts(self, d: MatterDetail) -> MatterFacts:
+    def _facts_of(self, d: MatterDetail) -> MatterFacts:
         dept = None
         if d.department is not None:
             dept = self._departments.get(d.department.id) or DepartmentInfo(
@@ -208,22 +210,3 @@ class GraphKnowledge:
             themes=[t.id for t in d.themes],
             source=d.source,
         )
-
-    # ---------------------------------------------------------------- Knowledge protocol
-    def matter(self, matter_id: str) -> MatterFacts:
-        try:
-            return self._facts_by_id[matter_id]
-        except KeyError:
-            raise UnknownMatterError(matter_id) from None
-
-    def matter_ids(self) -> list[str]:
-        return sorted(self._facts_by_id)
-
-    def places(self) -> list[Place]:
-        return list(self._places)
-
-    def departments(self) -> list[DepartmentInfo]:
-        return list(self._departments.values())
-
-    def bundles(self) -> list[BundleInfo]:
-        return list(self._bundles)

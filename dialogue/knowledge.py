@@ -19,7 +19,34 @@ from dialogue.base import (
 from dialogue.errors import UnknownMatterError
 
 
-class CorpusKnowledge:
+class KnowledgeIndex:
+    """The ``Knowledge`` accessors over facts held in memory; subclasses fill the four containers."""
+
+    _facts: dict[str, MatterFacts]
+    _places: list[Place]
+    _departments: dict[str, DepartmentInfo]
+    _bundles: list[BundleInfo]
+
+    def matter(self, matter_id: str) -> MatterFacts:
+        try:
+            return self._facts[matter_id]
+        except KeyError:
+            raise UnknownMatterError(matter_id) from None
+
+    def matter_ids(self) -> list[str]:
+        return list(self._facts)
+
+    def places(self) -> list[Place]:
+        return list(self._places)
+
+    def departments(self) -> list[DepartmentInfo]:
+        return list(self._departments.values())
+
+    def bundles(self) -> list[BundleInfo]:
+        return list(self._bundles)
+
+
+class CorpusKnowledge(KnowledgeIndex):
     """Matter facts assembled from corpus records (facts are built once, then served from a dict)."""
 
     def __init__(self, corpus: Corpus) -> None:
@@ -134,21 +161,3 @@ class CorpusKnowledge:
             themes=list(m.themes),
             source=c.sources.get(m.id, ""),
         )
-
-    def matter(self, matter_id: str) -> MatterFacts:
-        try:
-            return self._facts[matter_id]
-        except KeyError:
-            raise UnknownMatterError(matter_id) from None
-
-    def matter_ids(self) -> list[str]:
-        return list(self._facts)
-
-    def places(self) -> list[Place]:
-        return list(self._places)
-
-    def departments(self) -> list[DepartmentInfo]:
-        return list(self._departments.values())
-
-    def bundles(self) -> list[BundleInfo]:
-        return list(self._bundles)
