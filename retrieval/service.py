@@ -137,9 +137,10 @@ class RetrievalService:
         return self.retriever.search(query, k, expand=expand)
 
     # ---- curator edits -------------------------------------------------------------------------
-    def _refresh_version(self) -> None:
+    def _refresh_version(self, persist: bool) -> None:
         self.retriever.index.meta["corpus_version"] = graph_corpus_version(self.store) or "unversioned"  # type: ignore[attr-defined]
-        self.retriever.index.save(self.index_dir)  # type: ignore[attr-defined]
+        if persist:
+            self.retriever.index.save(self.index_dir)  # type: ignore[attr-defined]
 
     def _record_document(self, kind: str, record_id: str) -> Document | None:
         if kind == "matter":
@@ -155,8 +156,11 @@ class RetrievalService:
             return policy_document(found_p[0]) if found_p else None
         raise UnknownRecordError(f"unknown record kind {kind!r} (expected one of {KINDS})")
 
-    def sync_record(self, kind: str, record_id: str) -> Document:
+    def sync_record(self, kind: str, record_id: str, *, persist: bool = True) -> Document:
         """Re-read one edited (or new) record from the graph and update every index in place.
+
+        ``persist=False`` updates memory only: other API workers following an edit leave the saving to
+        the worker that made it (several processes must not write the same index files).
 
         Raises:
             UnknownRecordError: the graph has no such record (use ``remove_record`` for deletions).
@@ -192,10 +196,10 @@ class RetrievalService:
                     members.append(record_id)
         else:
             self.retriever.upsert_documents([doc])
-        self._refresh_version()
+        self._refresh_version(persist)
         return doc
 
-    def remove_record(self, kind: str, record_id: str) -> list[str]:
+    def remove_record(self, kind: str, record_id: str, *, persist: bool = True) -> list[str]:
         """Remove one deleted record everywhere; a matter also leaves the FAQs/policies that named it."""
         if kind not in KINDS:
             raise UnknownRecordError(f"unknown record kind {kind!r} (expected one of {KINDS})")
@@ -203,5 +207,5 @@ class RetrievalService:
             removed = self.retriever.forget_matter(record_id)
         else:
             removed = [record_id] if self.retriever.remove_documents([record_id]) else []
-        self._refresh_version()
+        self._refresh_version(persist)
         return removed
