@@ -11,7 +11,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
-from sqlalchemy import JSON, DateTime, Float, Integer, String, Text, create_engine, select
+from sqlalchemy import JSON, DateTime, Float, Integer, String, Text, create_engine, func, select
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, sessionmaker
 from sqlalchemy.pool import StaticPool
 
@@ -97,6 +97,22 @@ class ApiDatabase:
             s.add(row)
             s.flush()
             return int(row.id)
+
+    def last_audit_id(self) -> int:
+        """The newest audit row's id (0 when the log is empty): where a worker's change feed starts."""
+        with self.session() as s:
+            return int(s.scalar(select(func.max(AuditRow.id))) or 0)
+
+    def changes_since(self, after_id: int, limit: int = 500) -> list[tuple[int, str, str, str]]:
+        """Audit rows newer than ``after_id`` as ``(id, action, kind, record_id)``, oldest first."""
+        with self.session() as s:
+            rows = s.execute(
+                select(AuditRow.id, AuditRow.action, AuditRow.kind, AuditRow.record_id)
+                .where(AuditRow.id > after_id)
+                .order_by(AuditRow.id)
+                .limit(limit)
+            )
+            return [(int(i), a, k, r) for i, a, k, r in rows]
 
     def audit_log(self, limit: int = 100, record_id: str | None = None) -> list[dict[str, Any]]:
         with self.session() as s:

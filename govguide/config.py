@@ -76,6 +76,10 @@ class ApiSettings(BaseModel):
     # Torch intra-op threads of the served embedder: request threads already fill the cores, and more
     # threads oversubscribe them (2 loaded cores: 37 ms/query with 1 thread, 337 ms with 2).
     torch_threads: int = Field(default=1, ge=1)
+    # Server processes (``govguide serve --workers``). Session, form, case and audit state live in the
+    # database, so workers share nothing in memory; each follows the others' curator edits.
+    workers: int = Field(default=1, ge=1, le=64)
+    sync_interval_s: float = Field(default=1.0, gt=0, le=5)  # how often a worker polls for others' edits
 
 
 class LLMSettings(BaseModel):
