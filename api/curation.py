@@ -201,7 +201,7 @@ class Curator:
             raise CurationError(f"{kind} {rid}: {e}") from e
         after = record.model_dump(mode="json", by_alias=False)
         audit_id = self.rt.db.audit(user, "update" if before else "create", kind, rid, before, after)
-        indexed = self._after_write(kind, rid, deleted=False)
+        indexed = self.apply_change(kind, rid, deleted=False, audit_id=audit_id)
         return {
             "record": after,
             "action": "update" if before else "create",
@@ -233,7 +233,7 @@ class Curator:
         with self.graph.atomic():
             self.graph.write(f"MATCH (n:{label} {{id: $id}}) DETACH DELETE n", {"id": record_id})
         audit_id = self.rt.db.audit(user, "delete", kind, record_id, before, None)
-        indexed = self._after_write(kind, record_id, deleted=True, affected=affected)
+        indexed = self.apply_change(kind, record_id, deleted=True, affected=affected, audit_id=audit_id)
         return {"record": None, "action": "delete", "indexed": indexed, "audit_id": audit_id}
 
     def _affected_matters(self, kind: str, record_id: str) -> list[str]:
@@ -243,21 +243,39 @@ class Curator:
             return self._targets(_USED_BY[kind], record_id)
         return []
 
-    def _after_write(self, kind: str, rid: str, *, deleted: bool, affected: list[str] | None = None) -> bool:
-        """Index and engine refresh; the graph is already committed, so failures are reported, not raised."""
-        matters = affected if affected is not None else self._affected_matters(kind, rid)
-        indexed = True
-        if self.rt.indexer is not None:
-            try:
-                if kind in INDEXED:
-                    if deleted:
-                        self.rt.indexer.remove_record(kind, rid)
-                    else:
-                        self.rt.indexer.sync_record(kind, rid)
-                for mid in matters if kind != "matter" else []:
-                    self.rt.indexer.sync_record("matter", mid)  # a renamed material changes matter texts
-            except Exception as e:  # noqa: BLE001 - the edit is committed; say the index lags
-                log.warning("index update failed for %s %s: %s", kind, rid, e)
-                indexed = False
-        self.rt.refresh(matters)
+    def apply_change(
+        self,
+        kind: str,
+        rid: str,
+        *,
+        deleted: bool,
+        affected: list[str] | None = None,
+        audit_id: int | None = None,
+        persist: bool = True,
+    ) -> bool:
+        """Bring the served state (vector index, knowledge, engine) in line with a committed edit.
+
+        The editing worker calls it with the edit's ``audit_id`` and persists the index; other workers
+        call it from their change feed (``api.sync``) with ``persist=False``. The graph is already
+        committed, so failures are reported (False), not raised.
+        """
+        with self.rt.change_lock:
+            matters = affected if affected is not None else self._affected_matters(kind, rid)
+            indexed = True
+            if self.rt.indexer is not None:
+                try:
+                    if kind in INDEXED:
+                        if deleted:
+                            self.rt.indexer.remove_record(kind, rid, persist=persist)
+                        else:
+                            self.rt.indexer.sync_record(kind, rid, persist=persist)
+                    for mid in matters if kind != "matter" else []:
+                        # a renamed material changes matter texts
+                        self.rt.indexer.sync_record("matter", mid, persist=persist)
+                except Exception as e:  # noqa: BLE001 - the edit is committed; say the index lags
+                    log.warning("index update failed for %s %s: %s", kind, rid, e)
+                    indexed = False
+            self.rt.refresh(matters)
+        if audit_id is not None and self.rt.follower is not None:
+            self.rt.follower.mark_applied(audit_id)
         return indexed
