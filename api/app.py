@@ -8,7 +8,8 @@ from settings when the server starts (lifespan) and closed when it stops. ``serv
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncIterator
+import os
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
@@ -20,10 +21,12 @@ from fastapi.responses import JSONResponse, RedirectResponse
 from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from api.db import ApiDatabase
 from api.errors import PROBLEM_JSON, ApiError, problem
 from api.limits import BodySizeLimit, RateLimit, RateLimiter
 from api.routes import admin, chat, forms, matters
 from api.runtime import Runtime, build_runtime, runtime_for_engine
+from api.sync import ChangeFollower
 from dialogue.engine import Engine
 from dialogue.errors import DialogueError, FieldValidationError, UnknownMatterError
 from govguide import __version__
@@ -87,6 +90,20 @@ def _install_handlers(app: FastAPI) -> None:
         return _problem_response(request, 500, "Internal Server Error", "an unexpected error occurred")
 
 
+def start_change_feed(rt: Runtime) -> ChangeFollower | None:
+    """Follow curator edits made by other workers (only when this runtime serves curation)."""
+    if rt.graph is None:
+        return None
+    from api.curation import Curator
+
+    def apply(kind: str, record_id: str, deleted: bool) -> bool:
+        return Curator(rt).apply_change(kind, record_id, deleted=deleted, persist=False)
+
+    rt.follower = ChangeFollower(rt.db, apply, rt.settings.api.sync_interval_s)
+    rt.follower.start()
+    return rt.follower
+
+
 def create_app(
     settings: Settings | None = None, *, runtime: Runtime | None = None, engine: Engine | None = None
 ) -> FastAPI:
@@ -105,9 +122,12 @@ def create_app(
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         if getattr(app.state, "runtime", None) is None:
             app.state.runtime = build_runtime(settings)
+            follower = start_change_feed(app.state.runtime)
             try:
                 yield
             finally:
+                if follower is not None:
+                    follower.stop()
                 app.state.runtime.close()
         else:
             yield
@@ -123,15 +143,18 @@ def create_app(
         app.include_router(r)
 
     @app.get("/health", tags=["ops"], summary="Liveness")
-    def health() -> dict[str, str]:
-        return {"status": "ok", "version": __version__}
+    def health() -> dict[str, Any]:
+        # ``worker`` tells the server processes of one deployment apart (``api.workers``).
+        return {"status": "ok", "version": __version__, "worker": os.getpid()}
 
     @app.get("/ready", tags=["ops"], summary="Readiness of every component")
     def ready(request: Request) -> JSONResponse:
         rt: Runtime | None = request.app.state.runtime
         checks = rt.readiness() if rt is not None else {"runtime": False}
         ok = all(v is not False for v in checks.values())
-        return JSONResponse({"ready": ok, "checks": checks}, status_code=200 if ok else 503)
+        return JSONResponse(
+            {"ready": ok, "checks": checks, "worker": os.getpid()}, status_code=200 if ok else 503
+        )
 
     @app.get("/", include_in_schema=False)
     def root() -> RedirectResponse:
@@ -161,15 +184,54 @@ def create_app(
     return app
 
 
-def serve(settings: Settings | None = None, host: str | None = None, port: int | None = None) -> None:
-    """Run the API with uvicorn (blocking); what ``govguide serve`` calls."""
+def prepare_shared(settings: Settings) -> Callable[[], None]:
+    """Start what all workers share, once, before they start: the embedded graph server, the embedding
+    model directory and the persisted vector index (workers then reuse them instead of racing to build
+    them). Returns the function that stops what was started here."""
+    from dialogue.factory import build_store
+    from graph.factory import build_graph_store
+
+    # Tables first: workers creating them at the same moment can trip over each other.
+    build_store(settings).close()
+    ApiDatabase(settings.dialogue.db_url(settings.data_dir)).close()
+    graph = build_graph_store(settings)
+    server = getattr(graph, "server", None)
+    try:
+        if settings.api.finder == "hybrid":
+            from retrieval.service import RetrievalService
+
+            RetrievalService.from_graph(graph, settings)  # opens the saved index or builds and saves it
+    finally:
+        graph.close()
+    return server.stop if server is not None else (lambda: None)
+
+
+def serve(
+    settings: Settings | None = None,
+    host: str | None = None,
+    port: int | None = None,
+    workers: int | None = None,
+) -> None:
+    """Run the API with uvicorn (blocking); what ``govguide serve`` calls.
+
+    With several workers (``api.workers`` or ``workers``) each process builds its own app from the
+    environment (``GOVGUIDE_*``), so ``settings`` must be the environment's: that is what the CLI passes.
+    """
     import uvicorn
 
     settings = settings or Settings()
-    uvicorn.run(
-        create_app(settings),
-        host=host or settings.api.host,
-        port=port or settings.api.port,
-        log_level=settings.log_level.lower(),
-        ws_max_size=settings.api.max_body_bytes,
-    )
+    workers = workers or settings.api.workers
+    common: dict[str, Any] = {
+        "host": host or settings.api.host,
+        "port": port or settings.api.port,
+        "log_level": settings.log_level.lower(),
+        "ws_max_size": settings.api.max_body_bytes,
+    }
+    if workers == 1:
+        uvicorn.run(create_app(settings), **common)
+        return
+    stop_shared = prepare_shared(settings)
+    try:
+        uvicorn.run("api.app:create_app", factory=True, workers=workers, **common)
+    finally:
+        stop_shared()

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 import jwt
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
+from sqlalchemy.exc import IntegrityError
 
 from api.db import ApiDatabase, UserRow
 from api.errors import Conflict, Forbidden, Unauthorized
@@ -44,10 +45,13 @@ class Auth:
             raise ValueError(f"role must be one of {ROLES}")
         if len(password) < 8:
             raise ValueError("password must have at least 8 characters")
-        with self._db.session() as s:
-            if s.get(UserRow, username) is not None:
-                raise Conflict(f"user {username!r} exists")
-            s.add(UserRow(username=username, password_hash=_hasher.hash(password), role=role))
+        try:
+            with self._db.session() as s:
+                if s.get(UserRow, username) is not None:
+                    raise Conflict(f"user {username!r} exists")
+                s.add(UserRow(username=username, password_hash=_hasher.hash(password), role=role))
+        except IntegrityError:  # another API worker added the same name between our check and commit
+            raise Conflict(f"user {username!r} exists") from None
         return User(username, role)
 
     def has_users(self) -> bool:

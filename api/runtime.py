@@ -16,6 +16,8 @@ from typing import Any, Protocol
 
 from api.auth import Auth
 from api.db import ApiDatabase
+from api.errors import Conflict
+from api.sync import ChangeFollower
 from dialogue.base import Knowledge
 from dialogue.engine import Engine
 from dialogue.store import DialogueStore
@@ -27,9 +29,9 @@ log = logging.getLogger(__name__)
 class Indexer(Protocol):
     """The incremental side of ``retrieval.service.RetrievalService`` the curation service needs."""
 
-    def sync_record(self, kind: str, record_id: str) -> Any: ...
+    def sync_record(self, kind: str, record_id: str, *, persist: bool = True) -> Any: ...
 
-    def remove_record(self, kind: str, record_id: str) -> list[str]: ...
+    def remove_record(self, kind: str, record_id: str, *, persist: bool = True) -> list[str]: ...
 
 
 class Refreshable(Protocol):
@@ -50,6 +52,10 @@ class Runtime:
     indexer: Indexer | None = None
     closers: list[Callable[[], None]] = field(default_factory=list)
     started: float = field(default_factory=time.time)
+    # Follows curator edits made by other API workers (api.sync); set by the app when it serves.
+    follower: ChangeFollower | None = None
+    # Serialises changes to the served state (index, knowledge, engine) from requests and the feed.
+    change_lock: threading.RLock = field(default_factory=threading.RLock)
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
     @property
@@ -95,7 +101,10 @@ def make_auth(db: ApiDatabase, settings: Settings) -> Auth:
     auth = Auth(db, settings.api.jwt_secret.get_secret_value(), settings.api.jwt_ttl_s)
     password = settings.api.admin_password.get_secret_value()
     if password and not auth.has_users():
-        auth.create_user(settings.api.admin_user, password, "admin")
+        try:
+            auth.create_user(settings.api.admin_user, password, "admin")
+        except Conflict:
+            pass  # several workers start at once: one of them created it
     return auth
 
 

@@ -259,6 +259,7 @@ def bench_load(
     concurrency: Annotated[int, typer.Option(help="Concurrent chat sessions.")] = 20,
     rate: Annotated[float, typer.Option(help="Offered turns/s over all sessions (0: as fast as possible).")] = 60.0,
     finder: Annotated[str | None, typer.Option(help="Matter finder of the served engine: hybrid or lexical.")] = None,
+    workers: Annotated[int, typer.Option(help="Server processes (0: one per core, the recommended deployment).")] = 0,
 ) -> None:
     """API load on loopback: turns/s, latency percentiles, errors (grounded mode)."""
     from eval.bench_load import format_report, run
@@ -268,7 +269,7 @@ def bench_load(
         if finder not in ("hybrid", "lexical"):
             _fail("--finder must be hybrid or lexical")
         settings = settings.model_copy(update={"api": settings.api.model_copy(update={"finder": finder})})
-    result = run(settings, duration_s=duration, concurrency=concurrency, rate=rate)
+    result = run(settings, duration_s=duration, concurrency=concurrency, rate=rate, workers=workers)
     _save_eval(settings, "load", result)
     _print_json(result) if as_json else typer.echo(format_report(result))
 
@@ -320,11 +321,12 @@ def demo(
 def serve(
     host: Annotated[str | None, typer.Option(help="Bind address (default: settings, 127.0.0.1).")] = None,
     port: Annotated[int | None, typer.Option(help="Port (default: settings, 8000).")] = None,
+    workers: Annotated[int | None, typer.Option(help="Server processes (default: settings, 1); e.g. one per core.")] = None,
 ) -> None:
     """Run the HTTP API, the chat widget and the curation console."""
     from api.app import serve as run_server
 
-    run_server(_settings(), host=host, port=port)
+    run_server(_settings(), host=host, port=port, workers=workers)
 
 
 @app.command()

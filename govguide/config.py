@@ -68,7 +68,9 @@ class ApiSettings(BaseModel):
     # First admin account, created when the user table is empty (empty password: no bootstrap).
     admin_user: str = "admin"
     admin_password: SecretStr = SecretStr("")
-    rate_limit_per_minute: int = Field(default=120, ge=1)  # per client address, all endpoints but static
+    # Per client address, all endpoints but static; counted per worker process (a global limit belongs
+    # in the reverse proxy in front of several workers).
+    rate_limit_per_minute: int = Field(default=120, ge=1)
     max_body_bytes: int = Field(default=64 * 1024, ge=1024)  # larger imports go through max_upload_bytes
     max_upload_bytes: int = Field(default=5 * 1024 * 1024, ge=1024)
     # Matter finder of the served engine: the hybrid retriever (model + index) or the lexical one (no model).
@@ -76,6 +78,10 @@ class ApiSettings(BaseModel):
     # Torch intra-op threads of the served embedder: request threads already fill the cores, and more
     # threads oversubscribe them (2 loaded cores: 37 ms/query with 1 thread, 337 ms with 2).
     torch_threads: int = Field(default=1, ge=1)
+    # Write curator edits back into the corpus YAML files so `govguide ingest` keeps them (corpus.writer).
+    # None = on when the corpus directory is writable; false for a read-only corpus (edits live in the
+    # graph only and the next ingest drops them); true = required (an edit fails if it cannot be written).
+    write_back: bool | None = None
     # Server processes (``govguide serve --workers``). Session, form, case and audit state live in the
     # database, so workers share nothing in memory; each follows the others' curator edits.
     workers: int = Field(default=1, ge=1, le=64)
