@@ -1,22 +1,36 @@
-"""Curator edits: validate with the corpus models, write the graph in one atomic block, update the
+"""Curator edits: validate with the corpus models, write the corpus YAML files and the graph, update the
 vector index incrementally, refresh the served engine and write the audit log (who, when, before/after).
 
 The record → graph rows mapping is ``corpus.ingest.corpus_rows`` over a one-record ``Corpus``; only the
 edited node and the relationships it owns are written, so neighbours are never touched.
+
+Write-back (``api.write_back``, on by default when the corpus directory is writable): the corpus files
+are the source of truth ``govguide ingest`` reloads, so an edit that only reached the graph would be
+lost by the next ingest. Order of one edit: validate the record → under the corpus directory lock,
+validate the whole corpus with the change and write the file (``corpus.writer``) → graph transaction
+→ release the lock → index and engine refresh. If the graph transaction fails, the file is restored
+before the lock is released. The file goes first because it is the copy that must never be behind:
+a crash between the two steps leaves an edit in the files that the next ingest applies, whereas the
+opposite order could leave an acknowledged edit only in the graph, to be dropped by that ingest.
 """
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
-from api.errors import Conflict, CurationError, NotFound
+from api.errors import Conflict, CurationError, NotFound, Unavailable
 from api.runtime import Runtime
-from corpus.ingest import corpus_rows
+from corpus.errors import CorpusProblem, CorpusValidationError
+from corpus.ingest import META_ID, corpus_rows
 from corpus.loader import Corpus
 from corpus.models import FAQ, LobbyMap, Location, Material, Matter, Policy, Situation, Window
+from corpus.writer import CorpusWriteError, CorpusWriter, RecordChange, WriteResult, corpus_writable
+from govguide.config import Settings
 from graph.errors import GraphError
 from graph.queries import matter_detail
 from graph.writer import check_label, replace_relationships, upsert_nodes
@@ -41,6 +55,19 @@ _USED_BY = {
 }
 
 
+def _where(p: CorpusProblem) -> str:
+    return p.file + (f":{p.line}" if p.line else "") + (f" {p.record_id}" if p.record_id else "")
+
+
+def corpus_writer(settings: Settings) -> CorpusWriter | None:
+    """The corpus files edits are written back to, per ``api.write_back`` (None: graph only)."""
+    mode = settings.api.write_back
+    root = Path(settings.corpus_dir)
+    if mode is False or (mode is None and not corpus_writable(root)):
+        return None
+    return CorpusWriter(root)
+
+
 class Curator:
     """Create / update / delete catalogue records for the knowledge staff."""
 
@@ -49,6 +76,7 @@ class Curator:
             raise CurationError("curation needs the graph backend")
         self.rt = runtime
         self.graph = runtime.graph
+        self.writer = corpus_writer(runtime.settings)
 
     # ---------------------------------------------------------------- reading
     def _node(self, label: str, record_id: str) -> dict[str, Any] | None:
@@ -179,7 +207,10 @@ class Curator:
         before = self.get(kind, rid) if existing is not None else None
         source = (existing or {}).get("source") or f"curation:{kind}/{rid}"
         rows = self._rows(kind, record, source)
-        try:
+
+        def write_graph(result: WriteResult | None) -> None:
+            if result is not None and rid in result.sources:
+                rows.nodes[label][0]["source"] = result.sources[rid]  # its place in the corpus files
             with self.graph.atomic():
                 upsert_nodes(self.graph, label, rows.nodes[label])
                 for (rel, frm, to), (rel_rows, _owners) in rows.rels.items():
@@ -197,6 +228,10 @@ class Curator:
                             + self._theme_members(record.themes, rid),
                             list(record.themes),
                         )
+                self._sync_positions(label, rid, result)
+
+        try:
+            self._commit(RecordChange.upsert(kind, record), write_graph, refused=CurationError)
         except GraphError as e:
             raise CurationError(f"{kind} {rid}: {e}") from e
         after = record.model_dump(mode="json", by_alias=False)
@@ -230,11 +265,55 @@ class Curator:
                     f"{kind} {record_id} is used by {len(users)} matter(s): {', '.join(users[:10])}"
                 )
         affected = self._affected_matters(kind, record_id)
-        with self.graph.atomic():
-            self.graph.write(f"MATCH (n:{label} {{id: $id}}) DETACH DELETE n", {"id": record_id})
+
+        def write_graph(result: WriteResult | None) -> None:
+            with self.graph.atomic():
+                self.graph.write(f"MATCH (n:{label} {{id: $id}}) DETACH DELETE n", {"id": record_id})
+                self._sync_positions(label, record_id, result)
+
+        # Refused (409) when the files still reference it: e.g. a matter an FAQ or policy is about.
+        self._commit(RecordChange.delete(kind, record_id), write_graph, refused=Conflict)
         audit_id = self.rt.db.audit(user, "delete", kind, record_id, before, None)
         indexed = self.apply_change(kind, record_id, deleted=True, affected=affected, audit_id=audit_id)
         return {"record": None, "action": "delete", "indexed": indexed, "audit_id": audit_id}
+
+    def _commit(
+        self,
+        change: RecordChange,
+        write_graph: Callable[[WriteResult | None], None],
+        *,
+        refused: type[CurationError] | type[Conflict],
+    ) -> None:
+        """Write the corpus files (when write-back is on) and the graph, in the order the module explains."""
+        if self.writer is None:
+            write_graph(None)
+            return
+        try:
+            self.writer.apply([change], commit=write_graph)
+        except CorpusValidationError as e:
+            errors = [{"loc": _where(p), "msg": p.message} for p in e.problems[:50]]
+            shown = "; ".join(f"{x['loc']}: {x['msg']}" for x in errors[:5])
+            raise refused(
+                f"{change.kind} {change.record_id}: the corpus files would become invalid ({shown})",
+                extra={"errors": errors},
+            ) from None
+        except CorpusWriteError as e:
+            raise Unavailable(f"{change.kind} {change.record_id}: cannot write the corpus files: {e}") from e
+
+    def _sync_positions(self, label: str, rid: str, result: WriteResult | None) -> None:
+        """Inside the graph transaction: citation sources of records whose file position moved, and the
+        corpus version when the graph was in step with the files before the edit."""
+        if result is None or not result.files:
+            return
+        moved = [{"id": i, "source": src} for i, src in result.sources.items() if i != rid]
+        if moved:
+            self.graph.write(
+                f"UNWIND $rows AS r MATCH (n:{label} {{id: r.id}}) SET n.source = r.source", {"rows": moved}
+            )
+        self.graph.write(
+            "MATCH (n:Meta {id: $id}) WHERE n.corpus_version = $old SET n.corpus_version = $new",
+            {"id": META_ID, "old": result.version_before, "new": result.version_after},
+        )
 
     def _affected_matters(self, kind: str, record_id: str) -> list[str]:
         if kind == "matter":

@@ -118,7 +118,11 @@ def test_create_and_delete_matter_faq_material(graph_client: TestClient, login) 
     assert c.post("/admin/records/material", json=mat, headers=h).status_code == 201
     assert c.delete("/admin/records/material/mat.test_letter", headers=h).status_code == 200
     assert c.get("/admin/records/material/mat.test_letter", headers=h).status_code == 404
-    # Deleting the matter removes it from answers and the index.
+    # A matter an FAQ is about cannot be deleted (the corpus files would not load); without it, it can,
+    # and deleting it removes it from answers and the index.
+    refused = c.delete("/admin/records/matter/civil.test_adoption", headers=h)
+    assert refused.status_code == 409 and "faq.test.adopt" in refused.json()["detail"]
+    assert c.delete("/admin/records/faq/faq.test.adopt", headers=h).status_code == 200
     assert c.delete("/admin/records/matter/civil.test_adoption", headers=h).json()["action"] == "delete"
     assert c.get("/matters/civil.test_adoption").status_code == 404
     after = _ask(c, "想领养个娃娃要带什么", "n2")
