@@ -83,6 +83,8 @@ EVENT_KINDS = (
     "battery_low",
     "docking",
     "docked",
+    "person_detected",  # from robots with a presence sensor: a citizen in front of the robot
+    "person_left",
 )
 
 Listener = Callable[[RobotEvent], None]

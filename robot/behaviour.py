@@ -3,6 +3,14 @@
     idle -> greet -> listen -> answer -> (listen | guide) ; guide -> arrived -> (listen | returning)
     returning -> idle (docked) ; any -> docking on low battery ; "等一下" while guiding cancels the move
 
+A *visit* lasts from the first sign of a citizen (``PersonDetected`` or speech) until they are really
+gone; the greeting is said once per visit. Silence in ``listen`` is not absence: after
+``listen_timeout_s`` of silence the robot checks once ("还有什么可以帮您？") and keeps listening; the visit
+ends (goodbye, back to the dock) only when a presence sensor reports the citizen gone (``PersonLeft``,
+after ``left_grace_s``, since detections flicker) or when there has been no sign of them — speech, or a
+sighting (``PersonDetected`` repeated by a sensor) — for ``absence_timeout_s`` since the robot last
+started listening. A citizen who pauses and asks the next question is answered, never greeted again.
+
 ``Behaviour.handle(event)`` returns the commands to carry out (say, ask the dialogue engine, navigate,
 cancel, dock, show); it performs no side effect itself, so every path is testable without a robot, and
 the runtime is the only place where things happen. Time-outs come in as ``Tick`` events carrying the
@@ -36,6 +44,13 @@ class State(StrEnum):
 
 @dataclass(frozen=True)
 class PersonDetected:
+    now: float
+
+
+@dataclass(frozen=True)
+class PersonLeft:
+    """A presence sensor no longer sees anyone in front of the robot."""
+
     now: float
 
 
@@ -83,7 +98,7 @@ class Tick:
     now: float
 
 
-Event = PersonDetected | Heard | Replied | NavArrived | NavFailed | Docked | BatteryLow | Tick
+Event = PersonDetected | PersonLeft | Heard | Replied | NavArrived | NavFailed | Docked | BatteryLow | Tick
 
 
 # --- commands -------------------------------------------------------------------------------------
@@ -133,7 +148,14 @@ INTERRUPT_WORDS = ("等一下", "等等", "停一下", "停下", "别走", "先�
 @dataclass
 class BehaviourConfig:
     greeting: str = "您好，我是政务服务导办机器人，请问您要办什么事？"
+    # Silence while listening before the robot checks on the citizen (once per listening spell).
     listen_timeout_s: float = 15.0
+    still_there: str = "请问还有什么可以帮您？"
+    # The visit ends after this long without any sign of the citizen (speech or a sensor sighting),
+    # counted from the later of the last sign and the moment the robot started listening.
+    absence_timeout_s: float = 30.0
+    # After a presence sensor reports the citizen gone: they may only have stepped aside.
+    left_grace_s: float = 3.0
     arrived_timeout_s: float = 20.0
     guide_timeout_s: float = 300.0
     arrived_window_hint: str = "请准备好身份证"
@@ -153,9 +175,22 @@ class Behaviour:
         self.history: list[State] = [State.IDLE]
         self._since = 0.0
         self._guiding: Resolved | None = None
+        # The current visit: last sign of the citizen, when a sensor saw them leave, prompt said.
+        self._last_seen: float | None = None
+        self._left_at: float | None = None
+        self._prompted = False
+
+    @property
+    def in_visit(self) -> bool:
+        """True while a citizen is being served (between the first sign of them and their departure)."""
+        return self.state not in (State.IDLE, State.RETURNING, State.DOCKING)
+
+    def _seen(self, now: float) -> None:
+        self._last_seen, self._left_at = now, None
 
     def _go(self, state: State, now: float) -> Show:
         self.state, self._since = state, now
+        self._prompted = False
         self.history.append(state)
         return Show("state", {"state": state.value})
 
@@ -172,6 +207,7 @@ class Behaviour:
                     return [Say("抱歉，我的电量不足，正在回去充电，请到咨询导办台咨询工作人员。")]
                 return []
             case PersonDetected(now=now):
+                self._seen(now)  # a sighting during a visit only keeps it open: no second greeting
                 if self.state in (State.IDLE, State.RETURNING):
                     cmds: list[Command] = [Cancel()] if self.state == State.RETURNING else []
                     cmds += [
@@ -180,6 +216,10 @@ class Behaviour:
                         self._go(State.LISTEN, now),
                     ]
                     return cmds
+                return []
+            case PersonLeft(now=now):
+                if self.in_visit:
+                    self._left_at = now
                 return []
             case Heard(text=text, now=now):
                 return self._heard(text, now)
@@ -215,6 +255,7 @@ class Behaviour:
         text = text.strip()
         if not text:
             return []
+        self._seen(now)
         if self.state == State.GUIDE and any(w in text for w in INTERRUPT_WORDS):
             self._guiding = None
             return [Cancel(), Say("好的，我停下来等您。"), self._go(State.LISTEN, now)]
@@ -241,7 +282,8 @@ class Behaviour:
             self._guiding = res
             goal = NavGoal(res.location.id, res.location.pose, res.label)
             route = self.lobby.shortest_path(self.location, res.location.id) if self.location else None
-            cmds.append(Say(f"请跟我来，我带您去{res.label}。"))
+            if "跟我来" not in reply.speech:  # the dialogue may already have said it
+                cmds.append(Say(f"请跟我来，我带您去{res.label}。"))
             if route is not None:
                 cmds.append(
                     Show(
@@ -274,9 +316,16 @@ class Behaviour:
     def _tick(self, now: float) -> list[Command]:
         waited = now - self._since
         c = self.config
-        if self.state in (State.LISTEN, State.GREET) and waited >= c.listen_timeout_s:
-            return self._return(now)
-        if self.state == State.ARRIVED and waited >= c.arrived_timeout_s:
+        gone = self._left_at is not None and now - self._left_at >= c.left_grace_s
+        if self.state in (State.LISTEN, State.GREET):
+            last_sign = max(self._since, self._last_seen if self._last_seen is not None else self._since)
+            if gone or now - last_sign >= c.absence_timeout_s:
+                return self._return(now)
+            if waited >= c.listen_timeout_s and not self._prompted:
+                self._prompted = True
+                return [Say(c.still_there)]
+            return []
+        if self.state == State.ARRIVED and (gone or waited >= c.arrived_timeout_s):
             return self._return(now)
         if self.state == State.GUIDE and waited >= c.guide_timeout_s:
             self._guiding = None
@@ -288,6 +337,8 @@ class Behaviour:
         return []
 
     def _return(self, now: float) -> list[Command]:
+        """End the visit: go back to the dock (or just idle there)."""
+        self._last_seen = self._left_at = None
         if self.location == self.lobby.dock:
             return [self._go(State.IDLE, now)]
         return [Say(self.config.goodbye), self._go(State.RETURNING, now), Dock()]

@@ -33,6 +33,7 @@ from robot.behaviour import (
     NavFailed,
     Navigate,
     PersonDetected,
+    PersonLeft,
     Replied,
     Say,
     Show,
@@ -44,6 +45,7 @@ from robot.errors import RuntimeConfigError
 from robot.map import LobbyMap, Resolved
 
 SENTENCE_END = re.compile(r"(?<=[。！？；!?;])")
+AWAITING = frozenset({State.IDLE, State.LISTEN, State.ARRIVED})
 
 
 @dataclass
@@ -149,6 +151,11 @@ class RobotRuntime:
                     out.append(Docked(now))
                 case "battery_low":
                     out.append(BatteryLow(float(ev.data.get("battery", 0.0)), now))
+                # A robot with a presence sensor (camera, lidar) reports the citizen coming and going.
+                case "person_detected":
+                    out.append(PersonDetected(now))
+                case "person_left":
+                    out.append(PersonLeft(now))
 
     def _execute(self, cmd: Command) -> Event | None:
         match cmd:
@@ -217,8 +224,13 @@ class RobotRuntime:
         self.turns.append(record)
         return record
 
-    def listen(self, audio_chunks: Iterable[bytes]) -> Iterator[TurnRecord]:
-        """Recognise a PCM stream and run a turn for every final transcript."""
+    def listen(self, audio_chunks: Iterable[bytes], *, live: bool = False) -> Iterator[TurnRecord]:
+        """Recognise a PCM stream and run a turn for every final transcript.
+
+        ``live``: the chunks arrive in real time (a microphone), so time-outs are checked between them
+        (a silent stream still ends the visit once the citizen is gone); a file is decoded faster than
+        real time, so its turns are only separated by what the caller does between them.
+        """
         if self.recognizer is None:
             raise RuntimeConfigError("audio input needs a recognizer (a Vosk model directory)")
         last_chunk = [time.perf_counter()]
@@ -226,6 +238,8 @@ class RobotRuntime:
         def timed(chunks: Iterable[bytes]) -> Iterator[bytes]:
             for c in chunks:
                 last_chunk[0] = time.perf_counter()
+                if live:
+                    self.feed(Tick(self.now()))
                 yield c
 
         for t in self.recognizer.stream(timed(audio_chunks)):
@@ -236,19 +250,42 @@ class RobotRuntime:
             yield self.hear(t.text, asr_s=time.perf_counter() - last_chunk[0], phrase=t.phrase)
 
     def person_arrives(self) -> None:
+        """A citizen is seen: starts a visit (greeting) or, during one, keeps it open."""
         self.feed(PersonDetected(self.now()))
 
-    def settle(self, timeout: float = 600.0, step: float = 0.5) -> State:
-        """Let motion and time-outs play out until the robot idles, for at most ``timeout`` seconds.
+    def person_leaves(self) -> None:
+        """The citizen is gone: the visit ends after the behaviour's grace period."""
+        self.feed(PersonLeft(self.now()))
 
-        Both are in behaviour time (the simulation clock when one was given; its ``sleep`` advances it).
+    def awaiting_citizen(self) -> bool:
+        """True when the robot is standing still waiting for the citizen (or idle at its post)."""
+        return self.behaviour.state in AWAITING
+
+    def settle(self, timeout: float = 600.0, step: float = 0.5, until: str = "idle") -> State:
+        """Let motion and time-outs play out, for at most ``timeout`` seconds.
+
+        ``until="idle"``: until the robot idles at its post (the visit is over); ``until="awaiting"``:
+        until it waits for the citizen's next words (answered, or arrived at the target). Both in
+        behaviour time (the simulation clock when one was given; its ``sleep`` advances it).
         """
+        if until not in ("idle", "awaiting"):
+            raise ValueError(f"until must be 'idle' or 'awaiting', not {until!r}")
+        done = (lambda: self.behaviour.state == State.IDLE) if until == "idle" else self.awaiting_citizen
         start = self.now()
         while True:
             self.feed(Tick(self.now()))  # feed() polls the driver first, so motion is seen before the tick
-            if self.behaviour.state == State.IDLE or self.now() - start >= timeout:
+            if done() or self.now() - start >= timeout:
                 return self.behaviour.state
             self._sleep(step)
+
+    def pause(self, seconds: float, step: float = 0.5, present: bool = True) -> None:
+        """Let ``seconds`` of behaviour time pass while the citizen thinks (``present``: still seen)."""
+        end = self.now() + seconds
+        while self.now() < end:
+            self._sleep(min(step, end - self.now()))
+            if present and self.behaviour.in_visit:
+                self.feed(PersonDetected(self.now()))
+            self.feed(Tick(self.now()))
 
     def summary(self) -> dict[str, Any]:
         st = self.driver.status()

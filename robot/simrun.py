@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from robot.base import TurnHandler
+from robot.behaviour import State
 from robot.display import HeadDisplay
 from robot.errors import RuntimeConfigError
 from robot.map import LobbyMap
@@ -52,6 +53,7 @@ def run_sim(
     audio_out: Path | None = None,
     elderly: bool = False,
     settle_timeout: float = 900.0,
+    pause_s: float = 4.0,
 ) -> dict[str, Any]:
     """Run the robot loop in simulation and return a summary (turns with latencies, states, robot).
 
@@ -60,14 +62,16 @@ def run_sim(
         audio: a WAV file with the citizen's speech, or ``Path("-")`` for raw 16 kHz s16le PCM on stdin
             (``arecord -q -f S16_LE -r 16000 -c 1 -t raw | govguide robot --sim --audio -``); needs
             ``asr_model_dir``. Without audio, ``utterances`` are used.
-        utterances: typed utterances used when no audio is given.
+        utterances: typed utterances used when no audio is given, all from one citizen's visit (greeted
+            once); an empty utterance means that citizen leaves and the next one starts a new visit.
         handler: the dialogue engine (``dialogue.Engine``); default: a map-only navigation handler.
         asr_model_dir: Vosk model directory for audio input.
         grammar: phrases for a grammar-limited second recogniser, words space-separated as the model
             spells them (Mandarin: ``PhraseList.build(catalogue_phrases(lobby)).grammar_phrases(jieba.lcut)``)
         tts_backend: "pyttsx3", "espeak" or "none" (the simulated robot only records the text).
         speedup: simulated seconds per real second for robot motion and time-outs.
-        settle_timeout: simulated seconds to let each turn's trip, arrival and return play out.
+        settle_timeout: simulated seconds to let a turn's trip (or the final return) play out.
+        pause_s: simulated seconds the citizen, still standing there, pauses before the next question.
         display_port: head display WebSocket port on 127.0.0.1 (0: any free port).
         audio_out: save every spoken WAV here.
     """
@@ -102,6 +106,7 @@ def run_sim(
             elderly=elderly,
             audio_out=audio_out,
             clock=clock.now,
+            sleep=clock.sleep,  # settle/pause steps in simulated seconds
         )
         try:
             runtime.person_arrives()
@@ -111,14 +116,26 @@ def run_sim(
                 from voice.audio import chunks, read_chunks, wav_to_pcm16k
 
                 # "-": live raw PCM on stdin (a microphone via arecord); else a WAV file.
-                source = read_chunks(sys.stdin.buffer) if str(audio) == "-" else chunks(wav_to_pcm16k(audio))
-                for _turn in runtime.listen(source):
+                live = str(audio) == "-"
+                source = read_chunks(sys.stdin.buffer) if live else chunks(wav_to_pcm16k(audio))
+                for _turn in runtime.listen(source, live=live):
+                    # Until the robot waits for the next words: every utterance of the recording belongs
+                    # to the same citizen, who must not be greeted again.
+                    runtime.settle(settle_timeout, until="awaiting")
+            for i, text in enumerate(utterances):
+                if not text.strip():  # this citizen leaves; the next utterance is a new visit
+                    runtime.person_leaves()
                     runtime.settle(settle_timeout)
-            for text in utterances:
-                if runtime.behaviour.state.value == "idle":
+                    continue
+                if runtime.behaviour.state == State.IDLE:
                     runtime.person_arrives()
+                elif i > 0:
+                    runtime.pause(pause_s)
                 runtime.hear(text)
-                runtime.settle(settle_timeout)
+                runtime.settle(settle_timeout, until="awaiting")
+            # The visit is over: the citizen walks away and the robot returns to its post.
+            runtime.person_leaves()
+            runtime.settle(settle_timeout)
         finally:
             if synthesizer is not None and hasattr(synthesizer, "close"):
                 synthesizer.close()

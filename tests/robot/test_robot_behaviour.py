@@ -15,6 +15,7 @@ from robot.behaviour import (
     NavFailed,
     Navigate,
     PersonDetected,
+    PersonLeft,
     Replied,
     Say,
     Show,
@@ -79,15 +80,54 @@ def test_unknown_target_is_answered_never_moved(lobby: LobbyMap) -> None:
     assert any("抱歉" in s for s in says(cmds)) and b.state == State.LISTEN
 
 
-def test_listen_timeout_returns_to_dock_or_idles_at_dock(lobby: LobbyMap) -> None:
+def test_silence_is_not_absence_the_visit_ends_after_the_absence_window(lobby: LobbyMap) -> None:
+    c = Behaviour(lobby).config
     at_dock = Behaviour(lobby)
     at_dock.handle(PersonDetected(0))
-    at_dock.handle(Tick(at_dock.config.listen_timeout_s))
-    assert at_dock.state == State.IDLE
+    # Silence: the robot checks on the citizen once and keeps listening.
+    assert says(at_dock.handle(Tick(c.listen_timeout_s))) == [c.still_there]
+    assert at_dock.handle(Tick(c.listen_timeout_s + 1)) == [] and at_dock.state == State.LISTEN
+    at_dock.handle(Tick(c.absence_timeout_s))
+    assert at_dock.state == State.IDLE  # no sign of anyone for the whole window: idle at the dock
     away = Behaviour(lobby, location="loc.help_desk")
     away.handle(PersonDetected(0))
-    cmds = away.handle(Tick(away.config.listen_timeout_s + 1))
-    assert any(isinstance(c, Dock) for c in cmds) and away.state == State.RETURNING
+    cmds = away.handle(Tick(c.absence_timeout_s + 1))
+    assert any(isinstance(c_, Dock) for c_ in cmds) and away.state == State.RETURNING
+
+
+def test_a_citizen_who_pauses_and_asks_again_is_not_greeted_again(lobby: LobbyMap) -> None:
+    b = Behaviour(lobby, location="loc.help_desk")
+    c = b.config
+    assert says(b.handle(PersonDetected(0))) == [c.greeting]
+    b.handle(Heard("护士执业证书重新注册要带什么", 2))
+    b.handle(Replied("需要带身份证。", [], now=3))
+    assert b.state == State.LISTEN
+    # Past the listen time-out (the old rule left here), within the absence window.
+    t = 3 + c.listen_timeout_s + 5
+    assert says(b.handle(Tick(3 + c.listen_timeout_s))) == [c.still_there]
+    assert b.handle(Tick(t)) == [] and b.state == State.LISTEN
+    cmds = b.handle(Heard("带我到办事窗口", t))
+    assert c.greeting not in says(cmds) and Ask("带我到办事窗口") in cmds and b.state == State.ANSWER
+    # A sensor that keeps seeing the citizen keeps the visit open well past the absence window.
+    b.handle(Replied("好的。", [], now=t + 1))
+    for now in range(int(t) + 2, int(t) + 2 + 3 * int(c.absence_timeout_s), 5):
+        b.handle(PersonDetected(now))
+        assert c.greeting not in says(b.handle(Tick(now)))
+    assert b.state == State.LISTEN
+    assert b.history.count(State.GREET) == 1
+
+
+def test_a_presence_sensor_ends_the_visit_after_a_grace_period(lobby: LobbyMap) -> None:
+    b = Behaviour(lobby, location="loc.help_desk")
+    b.handle(PersonDetected(0))
+    b.handle(PersonLeft(1))
+    assert b.handle(Tick(1 + b.config.left_grace_s / 2)) == []  # just stepped aside?
+    b.handle(PersonDetected(2))  # back: the departure is forgotten
+    assert b.handle(Tick(2 + b.config.left_grace_s)) == [] and b.state == State.LISTEN
+    b.handle(PersonLeft(5))
+    cmds = b.handle(Tick(5 + b.config.left_grace_s))
+    assert b.config.goodbye in says(cmds) and b.state == State.RETURNING
+    assert b.handle(PersonLeft(9)) == []  # nothing to end outside a visit
 
 
 def test_low_battery_while_guiding_cancels_and_docks(lobby: LobbyMap) -> None:
@@ -121,3 +161,10 @@ def test_question_while_walking_is_answered_without_stopping(lobby: LobbyMap) ->
     after = b.handle(Replied("需要带户口本。", [], now=4))
     assert says(after) == ["需要带户口本。"] and b.state == State.GUIDE
     assert "A01窗口到了" in says(b.handle(NavArrived("loc.win_a01", 30)))[0]
+
+
+def test_follow_me_is_said_once_when_the_dialogue_already_says_it(lobby: LobbyMap) -> None:
+    b = Behaviour(lobby)
+    b.handle(Heard("带我到办事窗口", 0))
+    cmds = b.handle(Replied("B01号窗口在1楼。请跟我来，我带您过去。", ["B01"], now=1))
+    assert sum("跟我来" in s for s in says(cmds)) == 1 and any(isinstance(c, Navigate) for c in cmds)

@@ -165,3 +165,71 @@ def test_run_sim_with_typed_utterances(tmp_path: Path, demo_corpus_dir: Path) ->
     assert out["turns"][1]["said"][0].startswith("抱歉")
     assert out["robot"]["location"] == "loc.dock" and out["final_state"] in ("idle", "listen")
     assert out["display_url"].startswith("ws://127.0.0.1:") and out["display_messages"] > 10
+
+
+def test_run_sim_greets_once_per_visit(tmp_path: Path, demo_corpus_dir: Path) -> None:
+    from govguide.config import Settings
+    from robot.behaviour import BehaviourConfig
+    from robot.simrun import run_sim
+
+    greeting = BehaviourConfig().greeting
+    settings = Settings(data_dir=tmp_path / "data", corpus_dir=demo_corpus_dir)
+    # The seed visit: a question, a pause longer than the listen time-out, then "take me there".
+    out = run_sim(
+        settings,
+        utterances=["B01窗口在哪", "带我去B01窗口"],
+        tts_backend="none",
+        speedup=400,
+        pause_s=BehaviourConfig().listen_timeout_s + 5,
+    )
+    assert out["spoken"].count(greeting) == 1
+    assert out["states"].count("greet") == 1 and "B01窗口到了，请准备好身份证。" in out["spoken"]
+    assert out["final_state"] == "idle" and out["robot"]["location"] == "loc.dock"
+    # An empty utterance: that citizen left, the next one is a new visit and is greeted.
+    two = run_sim(settings, utterances=["洗手间在哪", "", "B05在哪"], tts_backend="none", speedup=400)
+    assert two["spoken"].count(greeting) == 2 and two["final_state"] == "idle"
+
+
+def test_presence_events_from_the_driver_end_the_visit(lobby: LobbyMap) -> None:
+
+    rt, robot, _, clock = make(lobby)
+    rt.person_arrives()
+    rt.hear("我的护士证到期了")
+    assert rt.settle(timeout=600, until="awaiting") == State.ARRIVED
+    rt.hear("洗手间在哪")  # at the window: the same visit goes on
+    assert rt.settle(timeout=600, until="awaiting") == State.ARRIVED
+    assert rt.spoken.count(rt.behaviour.config.greeting) == 1
+    robot._emit("person_left")  # a sensor-equipped robot reports the citizen walking away
+    clock.advance(rt.behaviour.config.left_grace_s)
+    assert rt.settle(timeout=600) == State.IDLE and robot.status().state == NavState.DOCKED
+
+
+class _ScriptedRecognizer:
+    """A Recognizer whose finals are given per chunk index (None: no final at that chunk)."""
+
+    def __init__(self, finals: dict[int, str]) -> None:
+        self.finals = finals
+
+    def stream(self, audio_chunks):  # type: ignore[no-untyped-def]
+        from voice.base import Transcript
+
+        for i, _ in enumerate(audio_chunks):
+            if i in self.finals:
+                yield Transcript(self.finals[i])
+
+
+def test_live_audio_checks_time_outs_between_chunks(lobby: LobbyMap) -> None:
+    rt, robot, _, clock = make(lobby, recognizer=_ScriptedRecognizer({2: "几点下班"}))
+    rt.person_arrives()
+
+    def mic(n: int):  # type: ignore[no-untyped-def]
+        for _ in range(n):
+            clock.advance(1.0)  # chunks arrive in real time
+            yield b"\0\0" * 16000
+
+    c = rt.behaviour.config
+    turns = list(rt.listen(mic(int(c.listen_timeout_s + c.absence_timeout_s) + 10), live=True))
+    assert [t.heard for t in turns] == ["几点下班"]
+    assert rt.spoken.count(c.still_there) == 1  # silence: checked on the citizen once ...
+    assert rt.behaviour.state == State.IDLE  # ... and the visit ended after the absence window
+    assert robot.status().state == NavState.DOCKED
