@@ -16,6 +16,7 @@ from govguide.config import Settings
 
 SESSION = "demo-nurse"
 CITIZEN = "c002"  # 李秀英, a nurse with a 护士执业证书 e-licence (sample data)
+SWIPE = "（刷身份证）"
 # (utterance, or None for the ID-card swipe that verifies the citizen's identity)
 SCRIPT: list[str | None] = [
     "护士执业证书怎么重新注册？要带什么？在哪个窗口？",
@@ -30,11 +31,11 @@ SCRIPT: list[str | None] = [
 
 
 def run_script(engine: Engine, session_id: str = SESSION) -> list[tuple[str, Reply]]:
-    """Play ``SCRIPT`` on an engine (the ID-card swipe is ``Engine.login``, not an utterance)."""
+    """Play ``SCRIPT`` on an engine; the ID-card swipe (``Engine.login``) is listed as ``SWIPE``."""
     out: list[tuple[str, Reply]] = []
     for step in SCRIPT:
         if step is None:
-            engine.login(session_id, CITIZEN)
+            out.append((SWIPE, engine.login(session_id, CITIZEN)))
             continue
         out.append((step, engine.handle(session_id, step)))
     return out

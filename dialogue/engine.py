@@ -13,9 +13,9 @@ import queue
 import re
 import threading
 from collections.abc import Callable, Iterator
+from typing import Any
 
 import jieba
-from typing import Any
 
 from dialogue import safety
 from dialogue.answer import build_evidence, citation, compose, speech_of
@@ -59,6 +59,17 @@ def _words(facts: MatterFacts) -> set[str]:
     return {w for phrase in (facts.name, *facts.aliases, *facts.colloquial) for w in jieba.lcut(phrase)}
 
 
+def _public_state(state: DialogueState, intent: str) -> dict[str, Any]:
+    """The part of the dialogue state a reply shows its channel."""
+    return {
+        "matter_id": state.matter_id,
+        "intent": intent,
+        "turns": state.turns,
+        "guide_matter": state.guide_matter,
+        "form": state.form.form_id if state.form else None,
+    }
+
+
 class Engine(LobbySkills, FormSkills):
     """Stateless between calls: all memory lives in the store, keyed by session id."""
 
@@ -87,19 +98,32 @@ class Engine(LobbySkills, FormSkills):
         self._materials = {r.name for mid in knowledge.matter_ids() for r in knowledge.matter(mid).materials}
 
     # ------------------------------------------------------------------ public API
-    def login(self, session_id: str, citizen_id: str) -> None:
-        """Bind a verified citizen (ID card reader, e-licence app) to a session; prefill uses only theirs."""
+    def login(self, session_id: str, citizen_id: str, channel: str = "text") -> Reply:
+        """Bind a verified citizen (ID-card reader, 电子身份证, face check) to a session (实名认证).
+
+        The channel calls this once the identity is verified; it is the citizen's turn as much as an
+        utterance is. Prefill uses only this citizen's data, and only a verified session can submit a
+        form. Returns the reply to show: with a form open, the prefilled values to confirm in one turn.
+        """
         state = self._load(session_id)
         if state.citizen_id and state.citizen_id != citizen_id:
             state = DialogueState()  # a different person: nothing of the previous citizen carries over
         state.citizen_id = citizen_id
-        self._prefill_after_login(session_id, state)
+        state.turns += 1
+        reply = self._after_login(session_id, state)
+        if channel == "voice":
+            reply.speech = speech_of(reply.speech, 80)
+        state.remember("[实名认证]", reply.intent, reply.text)
+        reply.state = _public_state(state, reply.intent)
         self._save(session_id, state)
+        log.info("session %s verified", session_id)
+        return reply
 
     def handle(self, session_id: str, utterance: str, channel: str = "text") -> Reply:
         """Answer one utterance; never raises for citizen input (errors become a polite reply)."""
         state = self._load(session_id)
         state.turns += 1
+        self._local.channel = channel  # how this citizen can verify their identity, if asked
         try:
             reply = self._turn(session_id, utterance, state)
         except DialogueError as e:
@@ -112,13 +136,7 @@ class Engine(LobbySkills, FormSkills):
         if channel == "voice":
             reply.speech = speech_of(reply.speech, 80)  # shorter for a loudspeaker; keeps its masking
         state.remember(utterance, reply.intent, reply.text)
-        reply.state = {
-            "matter_id": state.matter_id,
-            "intent": reply.intent,
-            "turns": state.turns,
-            "guide_matter": state.guide_matter,
-            "form": state.form.form_id if state.form else None,
-        }
+        reply.state = _public_state(state, reply.intent)
         self._save(session_id, state)
         log.info("turn %s intent=%s text=%s", session_id, reply.intent, mask_text(utterance))
         return reply
@@ -173,6 +191,9 @@ class Engine(LobbySkills, FormSkills):
 
     def _profile(self, state: DialogueState) -> dict[str, object]:
         return self.store.profile(state.citizen_id) if state.citizen_id else {}
+
+    def _channel(self) -> str:
+        return str(getattr(self._local, "channel", "text"))
 
     # ------------------------------------------------------------------ one turn
     def _turn(self, session_id: str, utterance: str, state: DialogueState) -> Reply:
@@ -247,7 +268,9 @@ class Engine(LobbySkills, FormSkills):
         # the matter in context wins over it.
         weak = float(intent.features.get("matter_score", 1.0) or 0.0) < _WEAK_HIT  # type: ignore[arg-type]
         matter_id = (state.matter_id or intent.matter_hit) if weak else (intent.matter_hit or state.matter_id)
-        if matter_id != state.matter_id and self._stays_in_context(str(intent.features.get("text", "")), hits, state):
+        if matter_id != state.matter_id and self._stays_in_context(
+            str(intent.features.get("text", "")), hits, state
+        ):
             matter_id = state.matter_id
         if matter_id is None:
             return None
@@ -261,9 +284,10 @@ class Engine(LobbySkills, FormSkills):
     def _stays_in_context(self, text: str, hits: list[tuple[str, float]], state: DialogueState) -> bool:
         """Keep talking about the matter in context unless the citizen names what sets another one apart.
 
-        "帮我填护士执业注册申请表" while discussing 护士执业延续注册 ranks 首次注册 first, but says nothing that
-        distinguishes 首次注册 (its name's own words, e.g. 首次) from the matter in context, which is among
-        the hits: the context wins. "护士首次注册呢" does name 首次, so the conversation moves on.
+        "帮我填护士执业注册申请表" while discussing 护士执业延续注册 ranks 首次注册 first, but says
+        nothing that distinguishes 首次注册 (its name's own words, e.g. 首次) from the matter in
+        context, which is among the hits: the context wins. "护士首次注册呢" does name 首次, so the
+        conversation moves on.
         """
         if not state.matter_id or not hits or state.matter_id not in {m for m, _ in hits[:_CONTEXT_TOP_K]}:
             return False
@@ -273,7 +297,11 @@ class Engine(LobbySkills, FormSkills):
         except UnknownMatterError:
             return False
         # Words of the current matter's own forms are not distinguishing either ("护士执业注册申请表").
-        own_words = _words(other) - _words(current) - {w for f in current.forms for w in (f.name, *jieba.lcut(f.name))}
+        own_words = (
+            _words(other)
+            - _words(current)
+            - {w for f in current.forms for w in (f.name, *jieba.lcut(f.name))}
+        )
         return not any(w in text for w in own_words if len(w) > 1)
 
     # ------------------------------------------------------------------ answers

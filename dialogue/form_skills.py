@@ -25,11 +25,21 @@ from dialogue.intents import IntentResult
 from dialogue.privacy import mask_text
 from dialogue.store import DialogueStore
 
-# Said when a form starts without a verified identity: verification prefills most of the form.
-VERIFY_HINT = (
-    "办理申请需要实名认证：请把身份证放到读卡区，或用“云溪政务”App扫码登录，我会自动填好您的信息。"
-    "不方便的话，"
-)
+# 实名认证: an application is bound to a verified person, so a form is never submitted by an unverified
+# session. How a citizen verifies depends on the channel: the lobby kiosk/robot has an ID-card reader and
+# a face camera; the web/app chat uses the 电子身份证 of the 云溪政务 app.
+_VERIFY_HOW = {
+    "voice": "请把身份证放到读卡区，或看着屏幕刷脸核验",
+    "robot": "请把身份证放到读卡区，或看着屏幕刷脸核验",
+    "kiosk": "请把身份证放到读卡区，或看着屏幕刷脸核验",
+    "text": "请用“云溪政务”App出示电子身份证扫码认证，或到自助终端刷身份证",
+}
+
+
+def verify_request(channel: str) -> str:
+    """The request to verify identity, in the words of the citizen's channel."""
+    how = _VERIFY_HOW.get(channel, _VERIFY_HOW["text"])
+    return f"办理申请需要先实名认证：{how}。认证后我会用您的证照信息自动填表。"
 
 
 class FormSkills:
@@ -48,6 +58,9 @@ class FormSkills:
         raise NotImplementedError
 
     def _profile(self, state: DialogueState) -> dict[str, object]:  # pragma: no cover - Engine
+        raise NotImplementedError
+
+    def _channel(self) -> str:  # pragma: no cover - implemented by Engine
         raise NotImplementedError
 
     def _form_for(self, facts: MatterFacts) -> Reply | None:
@@ -80,18 +93,37 @@ class FormSkills:
         turn = opening_prompt(form, state.form, filled)
         state.form = turn.state
         self._persist_draft(session_id, state)
-        prefix = "" if state.citizen_id else VERIFY_HINT
-        return self._form_reply(form.name, prefix + turn.text, state, "form_start", facts)
+        if not state.citizen_id:
+            # Verify first: it is required to submit, and it fills most fields, so asking for the name and
+            # ID number now would only make the citizen type what the ID card already says.
+            said = [f.label for f in form.fields if f.id in filled]
+            head = f"已记录{'、'.join(said)}。" if said else ""
+            return self._form_reply(
+                form.name, head + verify_request(self._channel()), state, "form_start", facts
+            )
+        return self._form_reply(form.name, turn.text, state, "form_start", facts)
 
-    def _prefill_after_login(self, session_id: str, state: DialogueState) -> None:
-        """Identity verified while a form is open: offer the citizen's own data for the empty fields."""
-        if state.form is None or not state.citizen_id:
-            return
+    def _after_login(self, session_id: str, state: DialogueState) -> Reply:
+        """The reply to a verification: with a form open, the citizen's own data offered for it (one turn
+        to confirm); otherwise a greeting."""
+        assert state.citizen_id
+        if state.form is None:
+            lic = self.store.elicenses(state.citizen_id)
+            name = self._profile(state).get("name") or lic.get("居民身份证", {}).get("name") or ""
+            offer = "请问您要办理什么事项？"
+            if state.matter_id:
+                facts = self.knowledge.matter(state.matter_id)
+                if facts.forms:  # the matter just discussed: offer its form
+                    offer = f"需要的话，我可以帮您填写{facts.forms[0].name}，请说“帮我填表”。"
+            msg = f"实名认证成功，{name}您好。{offer}"
+            return Reply(text=msg, speech=msg, intent="verified", matter_id=state.matter_id)
         facts = self.knowledge.matter(state.form.matter_id)
         form = next(f for f in facts.forms if f.id == state.form.form_id)
         lic = self.store.elicenses(state.citizen_id)
-        state.form = opening_prompt(form, prefill_verified(form, state.form, self._profile(state), lic)).state
+        turn = opening_prompt(form, prefill_verified(form, state.form, self._profile(state), lic))
+        state.form = turn.state
         self._persist_draft(session_id, state)
+        return self._form_reply(form.name, "实名认证成功。" + turn.text, state, "verified", facts)
 
     def _form_continue(
         self,
@@ -148,6 +180,11 @@ class FormSkills:
 
     def _submit(self, session_id: str, state: DialogueState, facts: MatterFacts) -> Reply:
         assert state.form is not None
+        if not state.citizen_id:
+            # The draft stays; once verified, the citizen confirms the prefill and submits.
+            form = next(f for f in facts.forms if f.id == state.form.form_id)
+            msg = f"{form.name}还不能提交。" + verify_request(self._channel())
+            return self._form_reply(form.name, msg, state, "form_verify", facts)
         lic = self.store.elicenses(state.citizen_id) if state.citizen_id else {}
         missing = materials_to_bring(facts, state.answers.get(facts.id, {}), self._profile(state), lic)
         window = facts.windows[0] if facts.windows else None

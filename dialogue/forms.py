@@ -25,6 +25,7 @@ from dialogue.validators import validate_field
 _ID_RE = re.compile(r"(?<![\dA-Za-z])(\d{6}\s?\d{4}\s?\d{4}\s?\d{3}[\dXx])(?![\dA-Za-z])")
 _EMAIL_RE = re.compile(r"[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}")
 _PHONE_RE = re.compile(r"(?<!\d)(?:\+?86[\s-]?)?(1[3-9]\d[\s-]?\d{4}[\s-]?\d{4}|0\d{2,3}-\d{7,8})(?!\d)")
+_PHONE_SAID = re.compile(r"(?:电话|手机|手机号|联系方式)(?:号码)?(?:是|为|：|:)?\s*([\d\s-]{5,})")
 _DATE_RE = re.compile(
     r"\d{4}\s*[-/.年]\s*\d{1,2}\s*[-/.月]\s*\d{1,2}\s*[日号]?|(?<!\d)\d{8}(?!\d)"
     r"|[〇零○一二三四五六七八九]{4}年[一二三四五六七八九十]{1,3}月[一二三四五六七八九十]{1,3}[日号]"
@@ -150,6 +151,12 @@ def extract_slots(
             if targets:
                 out.setdefault(targets[0].id, m.group(0))
         rest = pattern.sub("，", rest)
+    # "电话1399087654" (a digit short): kept so validation can say what is wrong instead of ignoring it.
+    phones = first_of("phone")
+    m = _PHONE_SAID.search(rest)
+    if phones and m and phones[0].id not in out:
+        out[phones[0].id] = m.group(1)
+        rest = rest.replace(m.group(0), "，")
     # Dates: assigned by a nearby keyword, else to the asked / single date field.
     date_fields = first_of("date")
     for clause in _clauses(rest):
@@ -314,6 +321,7 @@ def handle_form_utterance(form: Form, state: FormState, text: str, today: dt.dat
         state.values.update(state.pending)
         filled.extend(state.pending)
         state.pending = {}
+        filled.extend(derive_from_id(form, state))  # a just-confirmed ID number settles gender, birth date
     elif state.pending and negative and not raw:
         # "地址不对" drops that prefilled value so it is asked; a bare "不对" asks which one.
         named = [
@@ -337,7 +345,14 @@ def _prompt(form: Form, state: FormState, filled: list[str], errors: list[str], 
     if errors:
         return FormTurn(text=head + " ".join(errors), state=state, filled=filled, errors=errors)
     missing = [f for f in required_missing(form, state) if f.id not in state.pending]
-    if any(f.type == "id_number" and not f.label.startswith(_OTHER_PERSON) for f in missing):
+    own_id = next(
+        (f for f in form.fields if f.type == "id_number" and not f.label.startswith(_OTHER_PERSON)), None
+    )
+    if (
+        own_id is not None
+        and own_id.id not in state.values
+        and (own_id.required or own_id.id in state.pending)
+    ):
         missing = [f for f in missing if _derived_key(f) is None]  # gender, birth date come with the ID
     # Every open field in one question (enum options inline), so one answer can settle them all.
     ask = "、".join(f"{f.label}{_options(f)}" for f in missing)
@@ -388,6 +403,7 @@ _PROVINCE_NAMES = dict(
         strict=True,
     )
 )
+_IDENTITY_LICENCE = "居民身份证."  # e-licence fields that are the verified identity itself
 _OTHER_PERSON = ("父亲", "母亲", "监护人", "代办人", "代理人", "配偶", "新生儿", "子女", "法定代表人", "委托")
 
 
@@ -430,13 +446,28 @@ def derive_from_id(form: Form, state: FormState) -> list[str]:
 def prefill_verified(
     form: Form, state: FormState, profile: dict[str, Any], elicenses: dict[str, dict[str, Any]]
 ) -> FormState:
-    """After identity verification mid-form: prefill (pending confirmation) the fields still empty."""
+    """After identity verification mid-form: prefill (pending confirmation) the fields still empty.
+
+    The application is bound to the verified person: an identity field (from the 居民身份证) typed
+    before verification with another value is replaced by the verified one, also pending confirmation.
+    """
     fresh = start_form(form, state.matter_id, profile, elicenses)
+    identity = {f.id for f in form.fields if (f.elicense_key or "").startswith(_IDENTITY_LICENCE)}
     state = state.model_copy(deep=True)
     for fid, value in fresh.pending.items():
-        if fid not in state.values:
-            state.pending[fid] = value
-            state.sources[fid] = fresh.sources[fid]
+        if fid in state.values and not (fid in identity and state.values[fid] != value):
+            continue
+        state.values.pop(fid, None)
+        if fid in state.typed:
+            state.typed.remove(fid)
+        state.pending[fid] = value
+        state.sources[fid] = fresh.sources[fid]
+    if identity & set(state.pending):
+        # Gender, birth date … derived from a replaced ID number are derived again once it is confirmed.
+        for f in form.fields:
+            if state.sources.get(f.id) == "id_number":
+                state.values.pop(f.id, None)
+                state.sources.pop(f.id, None)
     return state
 
 

@@ -167,8 +167,10 @@ def classify(
     if _CHITCHAT.search(t):
         return res("chitchat", 0.9)
     # The retriever's out-of-scope verdict vetoes a bare "how": its best guess for "今天天气怎么样" is a hit.
-    if matter and not finder_result.out_of_scope and (
-        _HOW.search(t) or matter_score >= 0.5 or _COMPLAINT_WEAK.search(t)
+    if (
+        matter
+        and not finder_result.out_of_scope
+        and (_HOW.search(t) or matter_score >= 0.5 or _COMPLAINT_WEAK.search(t))
     ):
         return res("ask_how", 0.8)
     return res("out_of_scope", 0.6)
