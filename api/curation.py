@@ -271,8 +271,10 @@ class Curator:
                 self.graph.write(f"MATCH (n:{label} {{id: $id}}) DETACH DELETE n", {"id": record_id})
                 self._sync_positions(label, record_id, result)
 
-        # Refused (409) when the files still reference it: e.g. a matter an FAQ or policy is about.
-        self._commit(RecordChange.delete(kind, record_id), write_graph, refused=Conflict)
+        # The files drop it from other records' lists as DETACH DELETE drops the relationships (a bundle's
+        # or a multi-matter FAQ's); refused (409) when that would leave a record invalid (an FAQ about
+        # this matter only), since `govguide ingest` could not load those files.
+        self._commit(RecordChange.delete(kind, record_id, detach=True), write_graph, refused=Conflict)
         audit_id = self.rt.db.audit(user, "delete", kind, record_id, before, None)
         indexed = self.apply_change(kind, record_id, deleted=True, affected=affected, audit_id=audit_id)
         return {"record": None, "action": "delete", "indexed": indexed, "audit_id": audit_id}

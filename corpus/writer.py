@@ -78,14 +78,16 @@ class RecordChange:
     kind: str
     record_id: str
     record: BaseModel | None = None
+    # Delete only: also drop the id from other records' lists (see ``detach_changes``).
+    detach: bool = False
 
     @classmethod
     def upsert(cls, kind: str, record: BaseModel) -> RecordChange:
         return cls(kind, str(record.id), record)  # type: ignore[attr-defined]
 
     @classmethod
-    def delete(cls, kind: str, record_id: str) -> RecordChange:
-        return cls(kind, record_id, None)
+    def delete(cls, kind: str, record_id: str, *, detach: bool = False) -> RecordChange:
+        return cls(kind, record_id, None, detach)
 
 
 @dataclass
@@ -260,6 +262,38 @@ def place_new(root: Path, kind: str, record: BaseModel, texts: Mapping[str, str]
     return _most(counts) or f"{folder}/{CURATED_FILE}"
 
 
+# Lists that name a record of another kind and lose the name when that record goes (as the graph's
+# DETACH DELETE drops the relationship): deleted kind -> [(kind holding the list, list field)].
+DETACHABLE: dict[str, list[tuple[str, str]]] = {
+    "matter": [("bundle", "matters"), ("faq", "matters"), ("policy", "matters")],
+    "window": [("bundle", "windows")],
+}
+
+
+def detach_changes(
+    root: Path, kind: str, record_id: str, texts: Mapping[str, str] | None = None
+) -> list[RecordChange]:
+    """Upserts that drop ``record_id`` from the lists of other records, to go with its deletion.
+
+    A record the removal would leave invalid (an FAQ about that matter only, a bundle left with one
+    matter) is not changed: the corpus check then refuses the deletion and names it.
+    """
+    out: list[RecordChange] = []
+    for holder, list_field in DETACHABLE.get(kind, []):
+        model = KIND_MODELS[holder]
+        for rel in _kind_files(root, holder, texts or {}):
+            for raw in _records(root, rel, texts or {}):
+                names = raw.get(list_field)
+                if not isinstance(names, list) or record_id not in names:
+                    continue
+                try:
+                    rec = model.model_validate({**raw, list_field: [n for n in names if n != record_id]})
+                except ValidationError:
+                    continue
+                out.append(RecordChange.upsert(holder, rec))
+    return out
+
+
 # ------------------------------------------------------------------------------------------ writing
 def _atomic_write(path: Path, text: str) -> None:
     """Replace ``path`` with ``text``: temporary file in the same folder, fsync, rename, fsync the folder."""
@@ -339,9 +373,12 @@ class CorpusWriter:
         """
         new: dict[str, str] = {}
         old: dict[str, str | None] = {}
-        for ch in changes:
+        todo = list(changes)
+        for ch in todo:  # grows while iterating: a detaching delete appends its list edits
             if ch.kind not in KIND_MODELS:
                 raise CorpusWriteError(f"unknown record kind {ch.kind!r} (one of {', '.join(KIND_MODELS)})")
+            if ch.record is None and ch.detach:
+                todo += detach_changes(self.root, ch.kind, ch.record_id, new)
             rel = _locate(self.root, ch.kind, ch.record_id, new)
             if rel is None and ch.record is None:
                 continue  # not in the files (e.g. created while write-back was off): nothing to remove
