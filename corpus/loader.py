@@ -211,9 +211,9 @@ def check_references(c: Corpus) -> list[CorpusProblem]:
             need(w.id, "departments", d, "department")
     for m in c.matters:
         need(m.id, "departments", m.department, "department")
-        for w in m.windows:
-            if w not in windows:
-                bad(m.id, f"unknown window {w!r}")
+        for wid in m.windows:
+            if wid not in windows:
+                bad(m.id, f"unknown window {wid!r}")
         for s in m.situations:
             need(m.id, "situations", s, "situation")
         for f in m.forms:
@@ -238,14 +238,14 @@ def check_references(c: Corpus) -> list[CorpusProblem]:
     for b in c.bundles:
         for mid in b.matters:
             need(b.id, "matters", mid, "matter")
-        for w in b.windows:
-            if w not in windows:
-                bad(b.id, f"unknown window {w!r}")
+        for wid in b.windows:
+            if wid not in windows:
+                bad(b.id, f"unknown window {wid!r}")
         if b.theme:
             need(b.id, "themes", b.theme, "theme")
-    for f in c.faqs:
-        for mid in f.matters:
-            need(f.id, "matters", mid, "matter")
+    for faq in c.faqs:
+        for mid in faq.matters:
+            need(faq.id, "matters", mid, "matter")
     for p in c.policies:
         for mid in p.matters:
             need(p.id, "matters", mid, "matter")
