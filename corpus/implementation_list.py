@@ -97,6 +97,12 @@ def _get(row: dict[str, str], key: str) -> str:
     return ""
 
 
+
+def _phone(cell: str, department_phone: str) -> str:
+    """The first phone-like number of the cell, else the department's phone."""
+    found = re.search(r"[0-9][0-9-]{6,19}", cell)
+    return found.group(0) if found else department_phone
+
 def parse_days(text: str) -> int:
     """'20个工作日' / '30(工作日)' / '即办' / '5' -> working days (0 = 即办)."""
     if not text or "即办" in text or "当场" in text:
@@ -198,10 +204,10 @@ def import_table(path: Path, corpus: Corpus) -> ImportResult:
                 type=TYPE_MAP.get(_get(row, "type"), "其他行政权力"),  # type: ignore[arg-type]
                 department=dept.id, windows=windows,
                 legal_limit_days=parse_days(_get(row, "legal")), promised_limit_days=parse_days(_get(row, "promised")),
-                fee=fee, online_level=next((v for k, v in ONLINE_MAP if k in online), "仅窗口办理"),  # type: ignore[arg-type]
+                fee=fee, online_level=next((v for k, v in ONLINE_MAP if k in online), "仅窗口办理"),  # type: ignore[arg-type,misc]
                 max_visits=min(int(re.sub(r"\D", "", _get(row, "visits")) or 1), 3),
                 legal_basis=[b for b in re.split(r"[\n；;]+", _get(row, "basis")) if b.strip()] or ["见实施清单"],
-                phone=(re.search(r"[0-9][0-9-]{6,19}", _get(row, "phone")) or re.search(".+", dept.phone)).group(0),
+                phone=_phone(_get(row, "phone"), dept.phone),
                 conditions=_get(row, "conditions"),
                 steps=[s.strip() for s in re.split(r"[\n→；;]+", _get(row, "flow")) if s.strip()],
                 materials=reqs,

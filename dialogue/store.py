@@ -11,7 +11,7 @@ import datetime as dt
 import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy import (
     JSON,
@@ -19,6 +19,7 @@ from sqlalchemy import (
     Float,
     Integer,
     String,
+    Table,
     Text,
     UniqueConstraint,
     create_engine,
@@ -126,6 +127,9 @@ class UnansweredRow(Base):
     created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=_now)
 
 
+_SESSIONS = cast(Table, SessionRow.__table__)
+
+
 class DialogueStore:
     """All persistent dialogue data behind one small API (rows in, plain dicts out)."""
 
@@ -163,7 +167,7 @@ class DialogueStore:
     def load_session(self, session_id: str, now: dt.datetime | None = None) -> dict[str, Any] | None:
         """The saved state, or None when absent or expired (an expired session is deleted)."""
         now = now or _now()
-        t = SessionRow.__table__
+        t = _SESSIONS
         try:
             with self._engine.begin() as conn:
                 row = conn.execute(
@@ -187,7 +191,7 @@ class DialogueStore:
         now: dt.datetime | None = None,
     ) -> None:
         now = now or _now()
-        t = SessionRow.__table__
+        t = _SESSIONS
         values = {
             "state": state,
             "citizen_id": citizen_id,
@@ -206,7 +210,7 @@ class DialogueStore:
             raise StoreError(str(e)) from e
 
     def _update_session(self, session_id: str, values: dict[str, Any]) -> None:
-        t = SessionRow.__table__
+        t = _SESSIONS
         try:
             with self._engine.begin() as conn:
                 conn.execute(update(t).where(t.c.id == session_id).values(**values))
