@@ -2,8 +2,9 @@
 
 Modules: ``engine`` (one turn), ``intents`` / ``context`` (what was asked, about which matter),
 ``answer`` / ``grounding`` / ``llm`` (what is said and why it is true), ``guide`` (个性化指南),
-``forms`` / ``validators`` (边聊边办), ``dispatch`` (work orders), ``store`` / ``privacy`` (persistence,
-masking), ``knowledge`` / ``graph_knowledge`` / ``finder`` (backends), ``rasa_actions`` (Rasa adapter).
+``forms`` / ``identity`` / ``validators`` (边聊边办), ``dispatch`` (work orders), ``store`` /
+``privacy`` (persistence, masking), ``knowledge`` / ``graph_knowledge`` / ``finder`` (backends),
+``rasa_actions`` (Rasa adapter).
 """
 
 from dialogue.base import (

@@ -371,6 +371,7 @@ class Engine(LobbySkills, FormSkills):
         if self.chat_model is None:
             return draft, True, [], False
         ev = build_evidence(facts, answers)
+        reference = f"{ev.facts_text}\n{draft}\n{question}"  # what a rephrasing may draw on
         sink = getattr(self._local, "sink", None)
         if sink is not None and isinstance(self.chat_model, StreamingChatModel):
             user = build_user_prompt(ev.facts_text, question, draft)
@@ -384,6 +385,7 @@ class Engine(LobbySkills, FormSkills):
                     self._materials,
                     self._secrets,
                     sink,
+                    reference,
                 )
             except DialogueError as e:
                 log.warning("LLM stream fallback for %s: %s", facts.id, e)
@@ -400,7 +402,7 @@ class Engine(LobbySkills, FormSkills):
             return draft, True, [], False
         if safety.leaks_config(raw, self._secrets):
             return draft, True, ["配置泄露"], False
-        result = check(raw, ev, self._materials)
+        result = check(raw, ev, self._materials, reference)
         if not result.text:
             return draft, True, result.flagged, False
         return result.text, result.grounded, result.flagged, True

@@ -19,6 +19,7 @@ from corpus.models import Form, FormField
 from dialogue.base import MatterFacts
 from dialogue.errors import FieldValidationError
 from dialogue.guide import known_answers
+from dialogue.identity import IDENTITY_LICENCE, derive_from_id, derived_key, own_id_field
 from dialogue.privacy import mask_text
 from dialogue.validators import validate_field
 
@@ -153,10 +154,10 @@ def extract_slots(
         rest = pattern.sub("，", rest)
     # "电话1399087654" (a digit short): kept so validation can say what is wrong instead of ignoring it.
     phones = first_of("phone")
-    m = _PHONE_SAID.search(rest)
-    if phones and m and phones[0].id not in out:
-        out[phones[0].id] = m.group(1)
-        rest = rest.replace(m.group(0), "，")
+    said = _PHONE_SAID.search(rest)
+    if phones and said and phones[0].id not in out:
+        out[phones[0].id] = said.group(1)
+        rest = rest.replace(said.group(0), "，")
     # Dates: assigned by a nearby keyword, else to the asked / single date field.
     date_fields = first_of("date")
     for clause in _clauses(rest):
@@ -345,15 +346,13 @@ def _prompt(form: Form, state: FormState, filled: list[str], errors: list[str], 
     if errors:
         return FormTurn(text=head + " ".join(errors), state=state, filled=filled, errors=errors)
     missing = [f for f in required_missing(form, state) if f.id not in state.pending]
-    own_id = next(
-        (f for f in form.fields if f.type == "id_number" and not f.label.startswith(_OTHER_PERSON)), None
-    )
+    own_id = own_id_field(form)
     if (
         own_id is not None
         and own_id.id not in state.values
         and (own_id.required or own_id.id in state.pending)
     ):
-        missing = [f for f in missing if _derived_key(f) is None]  # gender, birth date come with the ID
+        missing = [f for f in missing if derived_key(f) is None]  # gender, birth date come with the ID
     # Every open field in one question (enum options inline), so one answer can settle them all.
     ask = "、".join(f"{f.label}{_options(f)}" for f in missing)
     state.asking_group = [f.id for f in missing]
@@ -392,57 +391,6 @@ def _options(f: FormField) -> str:
     return options + hint
 
 
-# GB/T 2260 province-level divisions (ID digits 1-2), for 籍贯 / 户籍省份 fields.
-_PROVINCE_NAMES = dict(
-    zip(
-        "11 12 13 14 15 21 22 23 31 32 33 34 35 36 37 41 42 43 44 45 46 "
-        "50 51 52 53 54 61 62 63 64 65".split(),
-        "北京市 天津市 河北省 山西省 内蒙古自治区 辽宁省 吉林省 黑龙江省 上海市 江苏省 浙江省 "
-        "安徽省 福建省 江西省 山东省 河南省 湖北省 湖南省 广东省 广西壮族自治区 海南省 重庆市 "
-        "四川省 贵州省 云南省 西藏自治区 陕西省 甘肃省 青海省 宁夏回族自治区 新疆维吾尔自治区".split(),
-        strict=True,
-    )
-)
-_IDENTITY_LICENCE = "居民身份证."  # e-licence fields that are the verified identity itself
-_OTHER_PERSON = ("父亲", "母亲", "监护人", "代办人", "代理人", "配偶", "新生儿", "子女", "法定代表人", "委托")
-
-
-def _derived_key(f: FormField) -> str | None:
-    if f.label.startswith(_OTHER_PERSON):
-        return None
-    if f.type == "enum" and set(f.options) == {"男", "女"}:
-        return "gender"
-    if f.type == "date" and f.label.startswith("出生日期"):
-        return "birth_date"
-    if f.type in ("text", "address") and ("籍贯" in f.label or "户籍所在省" in f.label):
-        return "province"
-    return None
-
-
-def derive_from_id(form: Form, state: FormState) -> list[str]:
-    """Fill the applicant's gender, birth date and province from their validated ID number (digits 17,
-    7-14 and 1-2); returns the fields set. Fields of other people (父亲、监护人 …) are never derived."""
-    id_field = next(
-        (f for f in form.fields if f.type == "id_number" and not f.label.startswith(_OTHER_PERSON)), None
-    )
-    id_value = state.values.get(id_field.id) if id_field else None
-    if id_value is None:
-        return []
-    derived = {
-        "gender": "男" if int(id_value[16]) % 2 else "女",
-        "birth_date": f"{id_value[6:10]}-{id_value[10:12]}-{id_value[12:14]}",
-        "province": _PROVINCE_NAMES.get(id_value[:2], ""),
-    }
-    out = []
-    for f in form.fields:
-        key = _derived_key(f)
-        if key and derived[key] and f.id not in state.values and f.id not in state.pending:
-            state.values[f.id] = derived[key]
-            state.sources[f.id] = "id_number"
-            out.append(f.id)
-    return out
-
-
 def prefill_verified(
     form: Form, state: FormState, profile: dict[str, Any], elicenses: dict[str, dict[str, Any]]
 ) -> FormState:
@@ -452,7 +400,7 @@ def prefill_verified(
     before verification with another value is replaced by the verified one, also pending confirmation.
     """
     fresh = start_form(form, state.matter_id, profile, elicenses)
-    identity = {f.id for f in form.fields if (f.elicense_key or "").startswith(_IDENTITY_LICENCE)}
+    identity = {f.id for f in form.fields if (f.elicense_key or "").startswith(IDENTITY_LICENCE)}
     state = state.model_copy(deep=True)
     for fid, value in fresh.pending.items():
         if fid in state.values and not (fid in identity and state.values[fid] != value):

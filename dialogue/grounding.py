@@ -3,6 +3,11 @@
 The check is sentence by sentence: a sentence that names a material, a window, a number of days or an
 amount of money absent from the evidence is removed and reported in ``flagged``. Material mentions are
 found two ways: any catalogue material name, and document-like nouns (…证, …证明, …簿, …照片, …合同).
+
+Given a ``reference`` (the evidence, the deterministic draft and the question), a sentence must also stay
+on it: the model is asked to rephrase, so a sentence whose Chinese character pairs are mostly absent from
+the reference (a confused or broken model's output) is removed too, flagged ``离题``. Short sentences
+("您好！", "好的。") are exempt if they contain Chinese at all.
 """
 
 from __future__ import annotations
@@ -21,6 +26,12 @@ _FREE = re.compile(r"免费|不收费|不收取|无需缴费|不需要交钱")
 _IMMEDIATE = re.compile(
     r"即办|(当场|当天|马上)(就能|就可以|即可|就|能)?(办结|办好|办完|拿到|拿证|领取|领到|出证)|立等可取|当场拿"
 )
+_HAN = re.compile(r"[\u4e00-\u9fa5]")
+_CJK_PAIR = re.compile(r"(?=([\u4e00-\u9fa5]{2}))")
+# A rephrasing shares far more than this share of its character pairs with the evidence and the draft;
+# random or off-topic text shares almost none.
+_MIN_ON_REFERENCE = 0.3
+_MIN_PAIRS = 4
 _CN = {"一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9, "十": 10}
 # Document-like nouns: the suffix and the two characters before it form the mention ("户口本", "执业证书").
 _DOC_SUFFIX = re.compile(
@@ -114,13 +125,36 @@ def sentence_problems(sentence: str, ev: Evidence, catalogue_materials: set[str]
     return problems
 
 
-def check(text: str, ev: Evidence, catalogue_materials: set[str] | None = None) -> GroundingResult:
-    """Remove every sentence with an ungrounded material, window, time limit or fee."""
+def _pairs(text: str) -> list[str]:
+    return _CJK_PAIR.findall(text)
+
+
+def off_reference(sentence: str, reference_pairs: set[str]) -> bool:
+    """True when a sentence of some length shares too few character pairs with the reference."""
+    pairs = _pairs(sentence)
+    if len(pairs) < _MIN_PAIRS:
+        return _HAN.search(sentence) is None  # "好的。" stays; "。", "x1 3" (no Chinese at all) do not
+    return sum(p in reference_pairs for p in pairs) / len(pairs) < _MIN_ON_REFERENCE
+
+
+def reference_pairs(reference: str) -> set[str]:
+    """The character pairs of the reference text (evidence + draft + question)."""
+    return set(_pairs(reference))
+
+
+def check(
+    text: str, ev: Evidence, catalogue_materials: set[str] | None = None, reference: str | None = None
+) -> GroundingResult:
+    """Remove every sentence with an ungrounded material, window, time limit or fee, and, given a
+    ``reference``, every sentence that strays from it."""
     kept: list[str] = []
     flagged: list[str] = []
     removed: list[str] = []
+    ref = reference_pairs(reference) if reference is not None else None
     for sentence in _SENTENCE.findall(text.strip()):
         problems = sentence_problems(sentence, ev, catalogue_materials or set())
+        if ref is not None and not problems and off_reference(sentence, ref):
+            problems = [f"离题:{sentence.strip()[:20]}"]
         if problems:
             flagged.extend(problems)
             removed.append(sentence.strip())

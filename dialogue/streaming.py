@@ -16,7 +16,7 @@ from typing import Any, Protocol, runtime_checkable
 
 from dialogue.answer import Evidence
 from dialogue.errors import LLMError
-from dialogue.grounding import sentence_problems
+from dialogue.grounding import off_reference, reference_pairs, sentence_problems
 from dialogue.safety import leaks_config
 
 _END = re.compile(r"[。！？!?\n]")
@@ -40,14 +40,19 @@ def stream_grounded(
     materials: set[str],
     secrets: list[str],
     sink: Callable[[str], None],
+    reference: str | None = None,
 ) -> tuple[str, list[str]]:
     """Stream, check and emit sentence by sentence; returns (kept text, flagged claims).
+
+    ``reference`` (evidence + draft + question) also drops sentences that stray from it (see
+    ``dialogue.grounding``).
 
     Raises:
         LLMError: the stream failed before any sentence was emitted (the caller falls back).
     """
     kept: list[str] = []
     flagged: list[str] = []
+    ref = reference_pairs(reference) if reference is not None else None
 
     def take(sentence: str) -> None:
         if not sentence.strip():
@@ -56,6 +61,8 @@ def stream_grounded(
             flagged.append("配置泄露")
             return
         problems = sentence_problems(sentence, ev, materials)
+        if not problems and ref is not None and off_reference(sentence, ref):
+            problems = [f"离题:{sentence.strip()[:20]}"]
         if problems:
             flagged.extend(problems)
             return

@@ -65,6 +65,20 @@ def test_grounding_keeps_true_sentences_and_flags_each_kind(knowledge: CorpusKno
     assert check("这个事项免费。", ev).flagged == ["收费:免费"]
 
 
+def test_grounding_drops_sentences_that_stray_from_the_reference(knowledge: CorpusKnowledge) -> None:
+    facts = knowledge.matter("police.id_card")
+    ev = build_evidence(facts)
+    draft = compose(facts, "fee")
+    reference = f"{ev.facts_text}\n{draft}\n补办身份证多少钱"
+    rephrased = "您好！补办身份证要交工本费20元。"
+    assert check(rephrased, ev, reference=reference).text == rephrased  # a rephrasing stays
+    junk = "室补达理请市份办工交号料的期限。3x。"  # characters of the evidence in no order
+    result = check(rephrased + junk, ev, reference=reference)
+    assert result.text == rephrased and not result.grounded
+    assert [f.split(":")[0] for f in result.flagged] == ["离题", "离题"]
+    assert check(junk, ev).grounded  # without a reference only stated facts are checked
+
+
 def test_every_deterministic_answer_is_grounded(knowledge: CorpusKnowledge) -> None:
     names = {r.name for m in knowledge.matter_ids() for r in knowledge.matter(m).materials}
     for mid in knowledge.matter_ids():

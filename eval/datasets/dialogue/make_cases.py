@@ -114,7 +114,7 @@ def guide_cases() -> list[dict[str, object]]:
 
 PERSON = {
     "name": "赵六",
-    "id": "511602199211084564",
+    "id": "511602199604120626",  # sample citizen c004 (ID-card e-licence only)
     "phone": "13990876543",
     "addr": "云溪县北城街道和平路56号",
 }
@@ -136,8 +136,9 @@ def _conv(
 
 
 def form_conversations() -> list[dict[str, object]]:
-    """Realistic 边聊边办 flows: most citizens verify their identity (ID card reader at the kiosk, e-licence
-    app in the widget) before or during the form; a few stay anonymous and say everything themselves."""
+    """Realistic 边聊边办 flows. Every citizen verifies their identity (实名认证: ID card reader or face
+    check at the kiosk, 电子身份证 in the app), before the form or when the engine asks for it, since an
+    application is bound to a verified person."""
     convs: list[dict[str, object]] = []
     p = PERSON
     kinds = ["首次申领", "补领", "换领"]
@@ -163,11 +164,12 @@ def form_conversations() -> list[dict[str, object]]:
                 {"name": name, "phone": p["phone"][:-1] + "0", "apply_kind": "补领"},
             )
         )
-        # Verified mid-form: the citizen starts, is asked to verify, swipes the card.
+        # Verified mid-form: the citizen starts, is asked to verify, swipes the card; the reply to the
+        # swipe shows the prefilled values.
         convs.append(
             _conv(
                 cid,
-                [SS_START, {"verify": cid}, "刷好了", "都对，换领", "提交"],
+                [SS_START, {"verify": cid}, "都对，换领", "提交"],
                 5,
                 {"name": name, "apply_kind": "换领"},
             )
@@ -216,60 +218,59 @@ def form_conversations() -> list[dict[str, object]]:
                 exp,
             )
         )
-    # Anonymous citizens (no verification): everything said by them; one-shot, grouped answer, an error.
-    for k in kinds[:2]:
-        convs.append(
-            _conv(
-                None,
-                [
-                    SS_START,
-                    f"我叫{p['name']}，身份证{p['id']}，电话{p['phone']}，申请{k}，地址是{p['addr']}",
-                    "提交",
-                ],
-                5,
-                {
-                    "name": p["name"],
-                    "id_number": p["id"],
-                    "phone": p["phone"],
-                    "apply_kind": k,
-                    "address": p["addr"],
-                },
-            )
-        )
-        convs.append(
-            _conv(
-                None,
-                [SS_START, f"{p['name']}，身份证号{p['id']}，{p['phone']}，{k}，{p['addr']}", "提交"],
-                5,
-                {
-                    "name": p["name"],
-                    "id_number": p["id"],
-                    "phone": p["phone"],
-                    "apply_kind": k,
-                    "address": p["addr"],
-                },
-            )
-        )
+    # 赵六 (c004) has no profile: verification yields only the ID card (name, ID number, gender, birth
+    # date); the rest is said. Verified when asked (the engine does not accept an unverified submission),
+    # or before starting; one-shot, grouped answer, a validation error.
+    z = {"verify": "c004"}
+    full = {"name": p["name"], "id_number": p["id"], "phone": p["phone"]}
     convs.append(
         _conv(
-            None,
-            [
-                SS_START,
-                f"我叫{p['name']}，身份证511602199211084565，电话{p['phone']}，换领，住在{p['addr']}",
-                p["id"],
-                "提交",
-            ],
+            "c004",
+            [SS_START, z, f"都对，电话{p['phone']}，申请首次申领，地址是{p['addr']}", "提交"],
             5,
-            {"name": p["name"], "id_number": p["id"], "apply_kind": "换领"},
+            {**full, "apply_kind": "首次申领", "address": p["addr"]},
         )
     )
     convs.append(
         _conv(
-            None,
+            "c004",
+            [z, SS_START, f"都对，{p['phone']}，首次申领，{p['addr']}", "提交"],
+            5,
+            {**full, "apply_kind": "首次申领", "address": p["addr"]},
+        )
+    )
+    convs.append(
+        _conv(
+            "c004",
+            ["我要补领社保卡，帮我填申请表", z, f"都对，电话{p['phone']}，通讯地址是{p['addr']}，提交"],
+            5,
+            {**full, "apply_kind": "补领", "address": p["addr"]},
+        )
+    )
+    convs.append(
+        _conv(
+            "c004",
+            [SS_START, z, f"都对，{p['phone']}，补领，{p['addr']}", "提交"],
+            5,
+            {**full, "apply_kind": "补领", "address": p["addr"]},
+        )
+    )
+    convs.append(
+        _conv(
+            "c004",
+            [SS_START, z, f"都对，电话{p['phone'][:-1]}，换领，住在{p['addr']}", p["phone"], "提交"],
+            5,
+            {**full, "apply_kind": "换领"},
+        )
+    )
+    convs.append(
+        _conv(
+            "c004",
             [
                 BIZ_START,
-                f"我叫{p['name']}，身份证{p['id']}，电话{p['phone']}，个体户名称叫六六便利店，"
-                f"经营场所在{p['addr']}，从业人数1人，2026年12月20日开业",
+                z,
+                f"都对，电话{p['phone']}，个体户名称叫六六便利店，经营场所在{p['addr']}，从业人数1人，"
+                "2026年12月20日开业",
                 "提交",
             ],
             8,
