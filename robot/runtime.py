@@ -13,6 +13,7 @@ import re
 import time
 import uuid
 from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -48,6 +49,23 @@ SENTENCE_END = re.compile(r"(?<=[。！？；!?;])")
 AWAITING = frozenset({State.IDLE, State.LISTEN, State.ARRIVED})
 
 
+# A first sentence longer than this is cut at its first comma: the citizen hears the first clause
+# while the rest is synthesised (the first audio waits for the whole first unit).
+FIRST_UNIT_MAX_CHARS = 24
+
+
+def speech_units(text: str) -> list[str]:
+    """What to synthesise, in order: sentences, the first one cut at a comma when long."""
+    from voice.normalize import normalize_for_speech
+
+    units = [u for u in SENTENCE_END.split(normalize_for_speech(text)) if u.strip()]
+    if units and len(units[0]) > FIRST_UNIT_MAX_CHARS:
+        head, sep, tail = units[0].partition("，")
+        if sep and tail.strip() and len(head) >= 4:
+            units[0:1] = [head + sep, tail]
+    return units
+
+
 @dataclass
 class TurnRecord:
     """What happened in one voice turn, with its latencies (seconds; robot motion excluded)."""
@@ -55,12 +73,18 @@ class TurnRecord:
     heard: str
     corrected: str
     asr_s: float = 0.0  # from the last audio chunk of the utterance to its final transcript
+    audio_s: float = 0.0  # audio the recogniser took for it, incl. the silence its endpointing waited
     dialogue_s: float = 0.0
-    tts_first_audio_s: float = 0.0  # first sentence of the first reply synthesised
+    tts_first_audio_s: float = 0.0  # the turn's first speech unit synthesised
+    # Wall time from the transcript to the first audio (correction, dialogue, TTS and all in between).
+    first_audio_after_s: float | None = None
     said: list[str] = field(default_factory=list)
 
     @property
     def latency_s(self) -> float:
+        """ASR final + everything until the first audio is ready (the sum of parts when not measured)."""
+        if self.first_audio_after_s is not None:
+            return self.asr_s + self.first_audio_after_s
         return self.asr_s + self.dialogue_s + self.tts_first_audio_s
 
 
@@ -111,6 +135,12 @@ class RobotRuntime:
         self._t0 = time.monotonic()
         self._clock = clock
         self._sleep = sleep or time.sleep
+        self._turn_t0 = 0.0
+        # Speech is synthesised in order on one background thread: a turn waits only for its first
+        # unit, the rest of the reply (and the move that follows it) does not wait for synthesis.
+        self._tts_pool: ThreadPoolExecutor | None = None
+        self._tts_jobs = 0
+        self.speech_errors: list[str] = []
         driver.subscribe(self._events.put)
 
     def now(self) -> float:
@@ -191,32 +221,67 @@ class RobotRuntime:
         if self.synthesizer is None:
             self.driver.speak(text)
             return
-        from voice.normalize import normalize_for_speech
-
+        if self._tts_pool is None:
+            self._tts_pool = ThreadPoolExecutor(1, thread_name_prefix="govguide-tts")
         rate = self.elderly_rate if self.elderly else None
-        sentences = [s for s in SENTENCE_END.split(normalize_for_speech(text)) if s.strip()]
-        for i, sentence in enumerate(sentences):
-            t0 = time.perf_counter()
-            audio = self.synthesizer.synthesize(sentence, rate=rate)
-            if i == 0 and self._turn is not None and not self._turn.tts_first_audio_s:
-                self._turn.tts_first_audio_s = time.perf_counter() - t0
-            if self.audio_out is not None:
-                self.audio_out.mkdir(parents=True, exist_ok=True)
-                (self.audio_out / f"say_{len(self.spoken):03d}_{i}.wav").write_bytes(audio.wav)
+        t0 = time.perf_counter()
+        jobs = []
+        for unit in speech_units(text):
+            self._tts_jobs += 1
+            jobs.append(self._tts_pool.submit(self._synthesize, unit, rate, self._tts_jobs))
+        turn = self._turn
+        if jobs and turn is not None and turn.first_audio_after_s is None:
+            jobs[0].result()  # what the citizen waits for: the first audio of the turn
+            now = time.perf_counter()
+            turn.tts_first_audio_s = now - t0
+            turn.first_audio_after_s = now - self._turn_t0
         self.driver.speak(text)  # the driver plays our audio (a real robot) or records it (simulation)
+
+    def _synthesize(self, unit: str, rate: int | None, n: int) -> Any:
+        """One speech unit (on the TTS thread); a failure is recorded, never raised into a turn."""
+        try:
+            audio = self.synthesizer.synthesize(unit, rate=rate)
+        except Exception as e:  # the robot still shows the text on its display
+            self.speech_errors.append(f"{unit!r}: {e}")
+            return None
+        if self.audio_out is not None:
+            self.audio_out.mkdir(parents=True, exist_ok=True)
+            (self.audio_out / f"say_{n:04d}.wav").write_bytes(audio.wav)
+        return audio
+
+    def flush_speech(self) -> None:
+        """Wait until every queued speech unit is synthesised."""
+        if self._tts_pool is not None:
+            self._tts_pool.submit(lambda: None).result()
+
+    def close(self) -> None:
+        """Finish pending speech and stop the TTS thread (the synthesizer itself is the caller's)."""
+        if self._tts_pool is not None:
+            self._tts_pool.shutdown(wait=True)
+            self._tts_pool = None
+
+    def __enter__(self) -> RobotRuntime:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
 
     # --- turns ------------------------------------------------------------------------------------------
 
-    def hear(self, text: str, asr_s: float = 0.0, phrase: str | None = None) -> TurnRecord:
+    def hear(
+        self, text: str, asr_s: float = 0.0, phrase: str | None = None, audio_s: float = 0.0
+    ) -> TurnRecord:
         """One citizen utterance (already transcribed): correct it, run the turn, record latencies.
 
         ``phrase`` is a catalogue phrase found by a grammar-limited second recogniser; when the free
         transcript does not contain it, it is appended so the dialogue engine sees the name.
         """
+        t0 = time.perf_counter()
         corrected = self.corrector.correct(text).text if self.corrector is not None and text else text
         if phrase and phrase.replace(" ", "") not in corrected.replace(" ", ""):
             corrected = f"{corrected} {phrase}".strip()
-        self._turn = TurnRecord(text, corrected, asr_s=asr_s)
+        self._turn_t0 = t0
+        self._turn = TurnRecord(text, corrected, asr_s=asr_s, audio_s=audio_s)
         try:
             self.feed(Heard(corrected, self.now()))
         finally:
@@ -247,7 +312,8 @@ class RobotRuntime:
                 if self.display is not None:
                     self.display.send("text", partial=t.text)
                 continue
-            yield self.hear(t.text, asr_s=time.perf_counter() - last_chunk[0], phrase=t.phrase)
+            asr_s = time.perf_counter() - last_chunk[0]
+            yield self.hear(t.text, asr_s=asr_s, phrase=t.phrase, audio_s=t.audio_s)
 
     def person_arrives(self) -> None:
         """A citizen is seen: starts a visit (greeting) or, during one, keeps it open."""
@@ -288,6 +354,7 @@ class RobotRuntime:
             self.feed(Tick(self.now()))
 
     def summary(self) -> dict[str, Any]:
+        self.flush_speech()
         st = self.driver.status()
         return {
             "session_id": self.session_id,
@@ -299,6 +366,9 @@ class RobotRuntime:
                     "asr_s": round(t.asr_s, 4),
                     "dialogue_s": round(t.dialogue_s, 4),
                     "tts_first_audio_s": round(t.tts_first_audio_s, 4),
+                    "first_audio_after_s": (
+                        round(t.first_audio_after_s, 4) if t.first_audio_after_s is not None else None
+                    ),
                     "latency_s": round(t.latency_s, 4),
                 }
                 for t in self.turns
@@ -306,6 +376,7 @@ class RobotRuntime:
             "states": [s.value for s in self.behaviour.history],
             "final_state": self.behaviour.state.value,
             "robot": {"state": st.state.value, "location": st.location, "battery": st.battery},
+            "speech_errors": list(self.speech_errors),
         }
 
 

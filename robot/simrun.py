@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from robot.base import TurnHandler
-from robot.behaviour import State
+from robot.behaviour import BehaviourConfig, State
 from robot.display import HeadDisplay
 from robot.errors import RuntimeConfigError
 from robot.map import LobbyMap
@@ -36,6 +36,16 @@ def catalogue_phrases(lobby: LobbyMap) -> list[str]:
     """Phrases to bias recognition toward: matter names and aliases, window ids, place names."""
     names = [m.name for m in lobby.matters.values()] + [a for m in lobby.matters.values() for a in m.aliases]
     return names + list(lobby.windows) + list(lobby.named_places())
+
+
+def speech_vocabulary(lobby: LobbyMap, config: BehaviourConfig | None = None) -> list[str]:
+    """What the robot will mostly say (catalogue names, its own canned lines), normalised for speech:
+    worth language-checking once at start-up rather than on the first turns."""
+    from voice.normalize import normalize_for_speech
+
+    c = config or BehaviourConfig()
+    canned = [c.greeting, c.still_there, c.goodbye, c.arrived_window_hint, "请跟我来，我带您去", "窗口到了"]
+    return [normalize_for_speech(t) for t in [*canned, *catalogue_phrases(lobby)]]
 
 
 def run_sim(
@@ -94,6 +104,8 @@ def run_sim(
         from voice.tts import build_synthesizer
 
         synthesizer = build_synthesizer(tts_backend, tts_voice)
+        if hasattr(synthesizer, "start"):  # worker up and vocabulary checked before the citizen speaks
+            synthesizer.start(vocabulary=speech_vocabulary(lobby))
     with HeadDisplay(lobby, port=display_port) as display:
         runtime = RobotRuntime(
             lobby,
@@ -136,10 +148,11 @@ def run_sim(
             # The visit is over: the citizen walks away and the robot returns to its post.
             runtime.person_leaves()
             runtime.settle(settle_timeout)
+            summary = runtime.summary()
         finally:
+            runtime.close()  # pending speech first, then the synthesizer it uses
             if synthesizer is not None and hasattr(synthesizer, "close"):
                 synthesizer.close()
-        summary = runtime.summary()
         summary["display_url"] = display.url
         summary["display_messages"] = len(display.sent)
         summary["spoken"] = runtime.spoken

@@ -171,3 +171,18 @@ def cer(reference: str, hypothesis: str) -> float:
     if not ref:
         return 0.0 if not hyp else 1.0
     return Levenshtein.distance(ref, hyp) / len(ref)
+
+
+def phonetic_error_rate(reference: str, hypothesis: str) -> float:
+    """Edit distance between the phonetic keys (letters of toneless pinyin / Hangul jamo) / reference length.
+
+    Kinder than ``cer`` to homophones and near-misses ("미 원시" for "민원실"): it tells how close the
+    recogniser came *in sound*, which is what phonetic post-correction can build on. "[unk]" is dropped.
+    """
+    from rapidfuzz.distance import Levenshtein
+
+    ref = phonetic_key(reference).replace(" ", "")
+    hyp = phonetic_key(hypothesis.replace("[unk]", "")).replace(" ", "")
+    if not ref:
+        return 0.0 if not hyp else 1.0
+    return Levenshtein.distance(ref, hyp) / len(ref)

@@ -63,6 +63,46 @@ def check_language(text: str, voice: str = DEFAULT_VOICE) -> None:
         raise LanguageFallbackError(f"voice {voice!r} reads part of {text!r} as English: {ph.strip()[:120]}")
 
 
+_TOKEN = re.compile(r"[A-Za-z]+|\S")
+
+
+class LanguageChecker:
+    """``check_language`` with a memory: a text is only sent to ``espeak-ng -x`` when it has a token
+    (a Latin word, or any other character) not yet seen in a text that passed.
+
+    Why: the check is a subprocess (~30-40 ms here, more than pyttsx3's synthesis of a sentence) on the
+    path to the robot's first audio, while a lobby robot speaks from a small vocabulary. espeak-ng
+    switches to English per word whose letters or characters the voice does not know, so tokens of a
+    passing text are safe in any other text; Latin words are remembered whole ("B", "passport").
+    """
+
+    def __init__(self, voice: str = DEFAULT_VOICE) -> None:
+        self.voice = voice
+        self.known: set[str] = set()
+        self.checks = 0  # subprocesses run
+
+    def check(self, text: str) -> None:
+        """Raise LanguageFallbackError when the voice would read part of ``text`` as English."""
+        tokens = set(_TOKEN.findall(text))
+        if tokens <= self.known:
+            return
+        self.checks += 1
+        check_language(text, self.voice)
+        self.known |= tokens
+
+    def learn(self, texts: list[str], chunk_chars: int = 2000) -> None:
+        """Check many texts at once (a few subprocesses), remembering the tokens of the chunks that pass."""
+        chunk: list[str] = []
+        for text in [*texts, ""]:
+            if text and sum(map(len, chunk)) + len(text) < chunk_chars:
+                chunk.append(text)
+                continue
+            if chunk:
+                with contextlib.suppress(LanguageFallbackError):
+                    self.check("。".join(chunk))
+            chunk = [text] if text else []
+
+
 def check_audio(audio: Audio, text: str) -> None:
     """Raise EmptyAudioError when the WAV is empty or far too short for ``text``."""
     n_chars = len(SPEAKABLE.findall(text))
@@ -80,10 +120,11 @@ class EspeakSynthesizer:
 
     def __init__(self, voice: str = DEFAULT_VOICE, rate: int = 170, check: bool = True) -> None:
         self.voice, self.rate, self.check = voice, rate, check
+        self.language = LanguageChecker(voice)
 
     def synthesize(self, text: str, rate: int | None = None) -> Audio:
         if self.check:
-            check_language(text, self.voice)
+            self.language.check(text)
         t0 = time.perf_counter()
         out = subprocess.run(
             [espeak_binary(), "--stdout", "-v", self.voice, "-s", str(rate or self.rate), text],
@@ -169,8 +210,16 @@ def _worker(conn: Connection, voice: str, rate: int) -> None:
                 conn.send(("error", repr(e)))
 
 
-def _wait_file_stable(path: Path, timeout: float = 10.0) -> None:
-    """Wait until the WAV exists and its size stops changing (the write may lag the callback)."""
+def _wait_file_stable(path: Path, timeout: float = 0.5) -> None:
+    """Wait until the WAV exists and its size stops changing.
+
+    pyttsx3 2.99's espeak driver writes the WAV before it sends finished-utterance, so a complete file
+    is there at once (no polling: this is on the path to the first audio). A missing or empty file is
+    the long-lived-engine failure: give it a short grace, then let the parent restart the worker —
+    waiting longer (this used to be 10 s) only delays the retry.
+    """
+    if path.exists() and path.stat().st_size > 44:
+        return
     deadline, last = time.monotonic() + timeout, -1
     while time.monotonic() < deadline:
         size = path.stat().st_size if path.exists() else -1
@@ -195,7 +244,11 @@ class _Worker:
         if not parent.poll(30):
             self.stop()
             raise SynthesisError("the TTS worker did not start within 30 s")
-        kind, msg = parent.recv()
+        try:
+            kind, msg = parent.recv()
+        except (EOFError, OSError) as e:  # it died while starting (e.g. a broken interpreter setup)
+            self.stop()
+            raise SynthesisError(f"the TTS worker died while starting: {e!r}") from e
         if kind != "ready":
             self.stop()
             raise BackendUnavailableError(msg)
@@ -255,11 +308,18 @@ class Pyttsx3Synthesizer:
         self._seq = 0
         self.restarts = 0
         self.fallbacks = 0
+        self.language = LanguageChecker(voice)
 
-    def start(self, rate: int | None = None) -> None:
-        """Start the worker for ``rate`` now (otherwise the first ``synthesize`` does)."""
+    def start(self, rate: int | None = None, vocabulary: list[str] | None = None) -> None:
+        """Start the worker for ``rate`` now (otherwise the first ``synthesize`` does).
+
+        ``vocabulary``: texts the robot will speak from (catalogue names, canned replies); their
+        characters are language-checked now, in a few batches, instead of on the first turns.
+        """
         with self._lock:
             self._worker(rate or self.rate)
+        if vocabulary and self.check:
+            self.language.learn(vocabulary)
 
     def _worker(self, rate: int) -> _Worker:
         w = self._workers.pop(rate, None)
@@ -307,7 +367,7 @@ class Pyttsx3Synthesizer:
 
     def synthesize(self, text: str, rate: int | None = None) -> Audio:
         if self.check:
-            check_language(text, self.voice)
+            self.language.check(text)
         r = rate or self.rate
         t0 = time.perf_counter()
         with self._lock:

@@ -87,16 +87,22 @@ class VoskRecognizer:
         model_dir: the unpacked model directory.
         phrases: catalogue phrases for a grammar-limited second recogniser (None: no second pass).
         min_phrase_confidence: a grammar hit below this mean word confidence is dropped.
+        model: an already loaded ``vosk.Model`` of ``model_dir`` to share (see ``sibling``).
     """
 
     def __init__(
-        self, model_dir: Path, phrases: Sequence[str] | None = None, min_phrase_confidence: float = 0.6
+        self,
+        model_dir: Path,
+        phrases: Sequence[str] | None = None,
+        min_phrase_confidence: float = 0.6,
+        model: Any = None,
     ) -> None:
         vosk = _vosk()
         self.model_dir = check_model_dir(model_dir)
         t0 = time.perf_counter()
         self._vosk = vosk
-        self.model = vosk.Model(str(model_dir))
+        # A loaded vosk.Model is read-only and shared safely between recognisers (seconds to load).
+        self.model = model if model is not None else vosk.Model(str(model_dir))
         self.load_s = time.perf_counter() - t0
         self.grammar: str | None = None
         self.phrases: list[str] = []
@@ -110,6 +116,13 @@ class VoskRecognizer:
             # ensure_ascii=False: Vosk matches words by their UTF-8 text, \\u escapes never match.
             self.phrases = sorted(set(phrases), key=lambda p: -len(p.split()))
             self.grammar = json.dumps(self.phrases + ["[unk]"], ensure_ascii=False)
+
+    def sibling(
+        self, phrases: Sequence[str] | None = None, min_phrase_confidence: float | None = None
+    ) -> VoskRecognizer:
+        """Another recogniser (e.g. with or without a grammar pass) on the same loaded model."""
+        conf = self.min_phrase_confidence if min_phrase_confidence is None else min_phrase_confidence
+        return VoskRecognizer(self.model_dir, phrases, conf, model=self.model)
 
     def _recognizer(self, grammar: str | None = None) -> Any:
         rec = (

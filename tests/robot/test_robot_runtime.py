@@ -120,6 +120,8 @@ def test_speech_is_synthesised_per_sentence_with_timing(lobby: LobbyMap, tmp_pat
     rt, _, _, _ = make(lobby, synthesizer=EspeakSynthesizer(), audio_out=tmp_path)
     turn = rt.hear("我的护士证到期了")
     assert 0 < turn.tts_first_audio_s < 2
+    assert turn.first_audio_after_s is not None and turn.first_audio_after_s >= turn.tts_first_audio_s
+    rt.close()  # the rest of the reply is synthesised in the background
     wavs = sorted(tmp_path.glob("say_*.wav"))
     assert len(wavs) >= 2 and all(p.stat().st_size > 10_000 for p in wavs)
 
@@ -233,3 +235,27 @@ def test_live_audio_checks_time_outs_between_chunks(lobby: LobbyMap) -> None:
     assert rt.spoken.count(c.still_there) == 1  # silence: checked on the citizen once ...
     assert rt.behaviour.state == State.IDLE  # ... and the visit ended after the absence window
     assert robot.status().state == NavState.DOCKED
+
+
+def test_speech_units_cut_a_long_first_sentence_at_a_comma() -> None:
+    from robot.runtime import speech_units
+
+    long = "办理护士执业延续注册需要准备，申请表、居民身份证、护士执业证书。另外还要体检证明。"
+    assert speech_units(long) == [
+        "办理护士执业延续注册需要准备，",
+        "申请表、居民身份证、护士执业证书。",
+        "另外还要体检证明。",
+    ]
+    assert speech_units("B01窗口到了，请准备好身份证。") == ["B零一窗口到了，请准备好身份证。"]
+
+
+class _FailingSynth:
+    def synthesize(self, text: str, rate: int | None = None) -> None:
+        raise RuntimeError("no audio device")
+
+
+def test_a_failing_synthesizer_never_breaks_a_turn(lobby: LobbyMap) -> None:
+    rt, robot, _, _ = make(lobby, synthesizer=_FailingSynth())
+    with rt:
+        rt.hear("洗手间在哪")
+    assert robot.commands[-1] == ("navigate_to", "loc.restroom_1f") and rt.speech_errors

