@@ -15,12 +15,26 @@ The server keeps the last message of each type so a screen that (re)connects is 
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import json
 import threading
 from typing import Any
 
 from robot.errors import RobotError
 from robot.map import LobbyMap
+
+
+def _jsonable(obj: Any) -> Any:
+    """JSON for what replies carry: pydantic models (dialogue's Card), dataclasses, else the text."""
+    if hasattr(obj, "model_dump"):
+        return obj.model_dump(mode="json")
+    if dataclasses.is_dataclass(obj) and not isinstance(obj, type):
+        return dataclasses.asdict(obj)
+    return str(obj)
+
+
+def encode(msg: dict[str, Any]) -> str:
+    return json.dumps(msg, ensure_ascii=False, default=_jsonable)
 
 
 class HeadDisplay:
@@ -77,7 +91,7 @@ class HeadDisplay:
         self._last[kind] = msg
         if self._loop is None:
             return
-        data = json.dumps(msg, ensure_ascii=False, default=str)
+        data = encode(msg)
         for ws in list(self._clients):
             asyncio.run_coroutine_threadsafe(self._send_quietly(ws, data), self._loop)
 
@@ -103,7 +117,7 @@ class HeadDisplay:
         self._clients.add(ws)
         try:
             for msg in list(self._last.values()):
-                await ws.send(json.dumps(msg, ensure_ascii=False, default=str))
+                await ws.send(encode(msg))
             async for _ in ws:
                 pass
         except Exception:

@@ -281,3 +281,24 @@ def test_run_sim_recognition_follows_the_phrase_bias_setting(lobby: LobbyMap) ->
         _recognition(lobby, model, None, VoiceSettings(phrase_bias="boost"))
     with pytest.raises(ModelNotFoundError, match="alphacephei"):
         _recognition(lobby, None, None, VoiceSettings())
+
+
+def test_display_sends_cards_as_json_objects() -> None:
+    from pydantic import BaseModel
+
+    from robot.display import encode
+
+    class Card(BaseModel):  # the shape of dialogue's Card
+        type: str
+        title: str
+        data: dict  # type: ignore[type-arg]
+
+    msg = {
+        "type": "cards",
+        "cards": [Card(type="matter_guide", title="护士执业延续注册", data={"window": "B01"})],
+    }
+    assert json.loads(encode(msg))["cards"][0] == {
+        "type": "matter_guide",
+        "title": "护士执业延续注册",
+        "data": {"window": "B01"},
+    }
