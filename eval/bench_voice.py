@@ -325,7 +325,8 @@ def bench_turn_latency(
                 clock=clock.now,
                 sleep=clock.sleep,
             ) as rt:
-                for turn in rt.listen(chunks(silence(0.3) + speech + silence(1.5))):
+                # 100 ms chunks, as voice.audio.read_chunks delivers a live microphone.
+                for turn in rt.listen(chunks(silence(0.3) + speech + silence(1.5), 100)):
                     latencies.append(turn.latency_s)
                     waits.append(turn.audio_s - 0.3 - len(speech) / 32000)
                     parts["asr"].append(turn.asr_s)
