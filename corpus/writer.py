@@ -26,6 +26,7 @@ Errors::
 from __future__ import annotations
 
 import fcntl
+import logging
 import os
 import tempfile
 import time
@@ -68,6 +69,7 @@ KIND_MODELS: dict[str, type[BaseModel]] = {
     "faq": FAQ,
     "policy": Policy,
 }
+log = logging.getLogger(__name__)
 CURATED_FILE = "curated.yaml"  # new records that fit no existing file
 
 
@@ -226,7 +228,8 @@ def _locate(root: Path, kind: str, record_id: str, texts: Mapping[str, str]) -> 
 
 
 def _most(counts: Mapping[str, int]) -> str | None:
-    best = max(counts.items(), key=lambda kv: (kv[1], kv[0] == "", kv[0]), default=None) if counts else None
+    """The file with the highest count (the first in loader order on a tie), None when all are 0."""
+    best = max(counts.items(), key=lambda kv: kv[1], default=None)
     return best[0] if best and best[1] > 0 else None
 
 
@@ -436,12 +439,14 @@ class CorpusWriter:
                     written.append(rel)
                     _atomic_write(self.root / rel, new[rel])
                 result.version_after = corpus_version(self.root)
+            except OSError as e:
+                self._restore(written, old, created_dirs)
+                raise CorpusWriteError(f"cannot write the corpus files: {e}") from e
+            try:
                 if commit is not None:
                     commit(result)
-            except BaseException as e:
+            except BaseException:
                 self._restore(written, old, created_dirs)
-                if isinstance(e, OSError):
-                    raise CorpusWriteError(f"cannot write the corpus files: {e}") from e
                 raise
             return result
 
@@ -465,12 +470,17 @@ class CorpusWriter:
         return out
 
     def _restore(self, written: list[str], old: Mapping[str, str | None], created_dirs: list[Path]) -> None:
+        """Put back the files as they were; a failure here is logged, the caller's error propagates."""
         for rel in written:
             text = old[rel]
-            if text is None:
-                (self.root / rel).unlink(missing_ok=True)
-            else:
-                _atomic_write(self.root / rel, text)
+            try:
+                if text is None:
+                    (self.root / rel).unlink(missing_ok=True)
+                else:
+                    _atomic_write(self.root / rel, text)
+            except OSError as e:
+                # The file keeps the edit the graph does not have: the next ingest would apply it.
+                log.error("could not restore %s after a failed edit: %s", self.root / rel, e)
         for d in created_dirs:
             if d.is_dir() and not any(d.iterdir()):
                 d.rmdir()
