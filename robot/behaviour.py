@@ -279,6 +279,9 @@ class Behaviour:
             if isinstance(res, Unresolved):
                 cmds.append(Say(res.reply))
                 continue
+            if res.location.id == self.location:  # already there: nothing to walk
+                cmds.append(Say(f"我们就在{res.label}这里。"))
+                continue
             self._guiding = res
             goal = NavGoal(res.location.id, res.location.pose, res.label)
             route = self.lobby.shortest_path(self.location, res.location.id) if self.location else None

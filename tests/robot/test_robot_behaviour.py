@@ -168,3 +168,11 @@ def test_follow_me_is_said_once_when_the_dialogue_already_says_it(lobby: LobbyMa
     b.handle(Heard("带我到办事窗口", 0))
     cmds = b.handle(Replied("B01号窗口在1楼。请跟我来，我带您过去。", ["B01"], now=1))
     assert sum("跟我来" in s for s in says(cmds)) == 1 and any(isinstance(c, Navigate) for c in cmds)
+
+
+def test_asking_for_the_place_where_the_robot_stands_is_not_a_trip(lobby: LobbyMap) -> None:
+    b = Behaviour(lobby, location="loc.win_b01")
+    b.handle(Heard("带我去B01窗口", 0))
+    cmds = b.handle(Replied("B01窗口在1楼。", ["B01"], now=1))
+    assert not any(isinstance(c, Navigate) for c in cmds)
+    assert says(cmds)[-1] == "我们就在B01窗口这里。" and b.state == State.LISTEN
