@@ -212,6 +212,7 @@ def test_write_back_setting(rt: Runtime, tmp_path: Path, corpus_dir: Path) -> No
     assert isinstance(corpus_writer(rt.settings), CorpusWriter)  # default: on for a writable corpus
     off = _runtime(rt.graph, tmp_path, corpus_dir, write_back=False)
     assert corpus_writer(off.settings) is None
+    assert corpus_writer(make_settings(tmp_path, tmp_path / "no-such-corpus")) is None  # auto: not writable
     before_files = _digest(corpus_dir)
     record = Curator(off).get("matter", MATTER)
     Curator(off).save("matter", {**record, "fee": "只在图里"}, "admin")
