@@ -104,7 +104,8 @@ def run_sim(
             spells them; default with ``settings.voice.phrase_bias`` "grammar"/"both": the catalogue
             phrases cut by jieba. ``phrase_bias`` "correct"/"both" adds phonetic post-correction.
         tts_backend: "pyttsx3", "espeak" or "none" (the simulated robot only records the text).
-        speedup: simulated seconds per real second for robot motion and time-outs.
+        speedup: simulated seconds per real second for robot motion and time-outs (a live microphone
+            keeps the citizen's time-outs in real time).
         settle_timeout: simulated seconds to let a turn's trip (or the final return) play out.
         pause_s: simulated seconds the citizen, still standing there, pauses before the next question.
         display_port: head display WebSocket port on 127.0.0.1 (0: any free port).
@@ -118,6 +119,7 @@ def run_sim(
     lobby = load_lobby(settings)
     clock = RealClock(scale=speedup)
     robot = SimulatedRobot(lobby, clock=clock)
+    behaviour_clock = RealClock() if audio is not None and str(audio) == "-" else clock
     recognizer = corrector = synthesizer = None
     if audio is not None:
         if str(audio) != "-" and not audio.is_file():
@@ -141,8 +143,10 @@ def run_sim(
             elderly=elderly,
             elderly_rate=voice.tts_rate_elderly,
             audio_out=audio_out,
-            clock=clock.now,
-            sleep=clock.sleep,  # settle/pause steps in simulated seconds
+            # The citizen's time-outs follow the simulation clock, except with a live microphone: a
+            # real person pausing for two seconds must not look like forty.
+            clock=behaviour_clock.now,
+            sleep=behaviour_clock.sleep,  # settle/pause steps in behaviour seconds
         )
         try:
             runtime.person_arrives()
