@@ -24,7 +24,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from api.db import ApiDatabase
 from api.errors import PROBLEM_JSON, ApiError, problem
 from api.limits import BodySizeLimit, RateLimit, RateLimiter
-from api.routes import admin, chat, forms, matters
+from api.routes import admin, chat, forms, identity, matters
 from api.runtime import Runtime, build_runtime, runtime_for_engine
 from api.sync import ChangeFollower
 from dialogue.engine import Engine
@@ -139,7 +139,7 @@ def create_app(
     app.state.limiter = limiter
     _install_handlers(app)
 
-    for r in (chat.router, matters.router, forms.router, admin.router):
+    for r in (chat.router, identity.router, matters.router, forms.router, admin.router):
         app.include_router(r)
 
     @app.get("/health", tags=["ops"], summary="Liveness")

@@ -170,9 +170,10 @@ class Card(BaseModel):
 
 
 class Action(BaseModel):
-    """A side effect for the adapter: NavigateTo(window/location), PrintGuide, HandOff."""
+    """A side effect for the adapter: NavigateTo(window/location), PrintGuide, HandOff, VerifyIdentity
+    (start the channel's 实名认证: the kiosk's ID-card reader / face check, the app's 电子身份证)."""
 
-    type: Literal["NavigateTo", "PrintGuide", "HandOff"]
+    type: Literal["NavigateTo", "PrintGuide", "HandOff", "VerifyIdentity"]
     target: str = ""  # location id for NavigateTo, matter id for PrintGuide, reason for HandOff
     label: str = ""
 

@@ -42,6 +42,12 @@ def verify_request(channel: str) -> str:
     return f"办理申请需要先实名认证：{how}。认证后我会用您的证照信息自动填表。"
 
 
+def _asks_to_verify(reply: Reply) -> Reply:
+    """The channel starts its verification (ID-card reader, 电子身份证) on this action."""
+    reply.actions.append(Action(type="VerifyIdentity", label="实名认证"))
+    return reply
+
+
 class FormSkills:
     """Mixed into ``Engine``; relies on its knowledge, store, clock and matter resolution."""
 
@@ -98,8 +104,8 @@ class FormSkills:
             # ID number now would only make the citizen type what the ID card already says.
             said = [f.label for f in form.fields if f.id in filled]
             head = f"已记录{'、'.join(said)}。" if said else ""
-            return self._form_reply(
-                form.name, head + verify_request(self._channel()), state, "form_start", facts
+            return _asks_to_verify(
+                self._form_reply(form.name, head + verify_request(self._channel()), state, "form_start", facts)
             )
         return self._form_reply(form.name, turn.text, state, "form_start", facts)
 
@@ -184,7 +190,7 @@ class FormSkills:
             # The draft stays; once verified, the citizen confirms the prefill and submits.
             form = next(f for f in facts.forms if f.id == state.form.form_id)
             msg = f"{form.name}还不能提交。" + verify_request(self._channel())
-            return self._form_reply(form.name, msg, state, "form_verify", facts)
+            return _asks_to_verify(self._form_reply(form.name, msg, state, "form_verify", facts))
         lic = self.store.elicenses(state.citizen_id) if state.citizen_id else {}
         missing = materials_to_bring(facts, state.answers.get(facts.id, {}), self._profile(state), lic)
         window = facts.windows[0] if facts.windows else None

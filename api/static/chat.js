@@ -159,6 +159,36 @@
     scroll();
   }
 
+  // ---------------------------------------------------------------- 实名认证
+  // The embedding portal provides window.GovGuideIdentity(sessionId) -> Promise<assertion> (its unified
+  // identity platform / 电子身份证); without it, development servers sign one for a sample citizen.
+  function assertion() {
+    if (typeof window.GovGuideIdentity === "function") return Promise.resolve(window.GovGuideIdentity(sessionId));
+    var citizen = new URLSearchParams(location.search).get("citizen") || "c001";
+    return fetch(base + "/dev/identity", { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify({ session_id: sessionId, citizen_id: citizen }) })
+      .then(function (r) { if (!r.ok) throw new Error("请在“云溪政务”App中完成实名认证"); return r.json(); })
+      .then(function (b) { return b.assertion; });
+  }
+  function renderVerify() {
+    var box = el("section", "gg-card gg-card-verify");
+    box.setAttribute("data-testid", "card-verify");
+    var b = el("button", "primary", "实名认证"); b.type = "button";
+    b.setAttribute("data-testid", "verify");
+    b.addEventListener("click", function () {
+      b.disabled = true;
+      assertion()
+        .then(function (token) {
+          return fetch(base + "/sessions/" + encodeURIComponent(sessionId) + "/verify", { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify({ assertion: token }) });
+        })
+        .then(function (r) { return r.json(); })
+        .then(function (body) { if (body.text !== undefined) { addMsg("user", "［已完成实名认证］"); finish(body); } else throw new Error(body.detail || "认证失败"); })
+        .catch(function (e) { b.disabled = false; addMsg("bot", "实名认证未完成：" + e.message); });
+    });
+    box.appendChild(b);
+    list.appendChild(box);
+    scroll();
+  }
+
   // ---------------------------------------------------------------- transport
   function finish(reply) {
     var b = state.bubble || addMsg("bot", "");
@@ -166,6 +196,7 @@
     b.textContent = reply.text;
     state.bubble = null;
     renderCards(reply.cards);
+    if ((reply.actions || []).some(function (a) { return a.type === "VerifyIdentity"; })) renderVerify();
     say(reply.speech, reply.speech_rate);
     app.setAttribute("data-turns", String(Number(app.getAttribute("data-turns") || 0) + 1));
   }

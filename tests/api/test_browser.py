@@ -103,6 +103,13 @@ def ask(page: Any, text: str) -> None:
     page.wait_for_function(f"Number(document.getElementById('gg-app').dataset.turns || 0) > {turns}")
 
 
+def click_and_wait(page: Any, selector: str) -> None:
+    """Click the newest such button and wait for the reply it triggers."""
+    turns = int(page.get_attribute("#gg-app", "data-turns") or 0)
+    page.locator(selector).last.click()
+    page.wait_for_function(f"Number(document.getElementById('gg-app').dataset.turns || 0) > {turns}")
+
+
 def last_bot(page: Any) -> str:
     return str(page.locator("[data-testid=bot-message]").last.inner_text())
 
@@ -128,6 +135,12 @@ def test_fill_a_form_through_chat(page: Any, live_url: str) -> None:
     ask(page, "补领")
     ask(page, "地址是云溪县城南街道政务路12号")
     assert "已填好" in last_bot(page)
+    click_and_wait(page, "[data-testid=form-submit]")
+    assert "实名认证" in last_bot(page)
+    # Submitting needs 实名认证: the widget offers it (the development identity provider stands in for
+    # the portal's), then the verified citizen's data is offered and the citizen confirms and submits.
+    click_and_wait(page, "[data-testid=verify]")
+    assert "实名认证成功" in last_bot(page)
     page.locator("[data-testid=form-submit]").last.click()
     page.wait_for_selector("[data-testid=card-case]")
     assert "受理编号" in page.locator("[data-testid=card-case]").inner_text()

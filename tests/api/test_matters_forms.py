@@ -75,6 +75,12 @@ def test_form_start_correct_submit(client: TestClient) -> None:
         ok = client.patch("/forms/f1", json={"field": field, "value": value})
         assert ok.status_code == 200, ok.text
     assert client.get("/forms/f1").json()["form"]["fields"][2]["value"] == "13881234567"
+    # 实名认证 comes first: an unverified session cannot submit, and says how to verify.
+    unverified = client.post("/forms/f1/submit")
+    assert unverified.status_code == 409 and "实名认证" in unverified.json()["detail"]
+    token = client.post("/dev/identity", json={"session_id": "f1", "citizen_id": "c001"}).json()["assertion"]
+    verified = client.post("/sessions/f1/verify", json={"assertion": token})
+    assert verified.status_code == 200 and "实名认证成功" in verified.json()["text"]
     done = client.post("/forms/f1/submit")
     assert done.status_code == 200, done.text
     receipt = done.json()["receipt"]
