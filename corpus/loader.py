@@ -78,18 +78,25 @@ class Corpus:
         return {r.id: r for r in getattr(self, kind)}
 
 
-def _item_lines(text: str) -> list[int]:
-    """1-based line of each top-level sequence item (for error messages)."""
-    node = yaml.compose(text, Loader=yaml.SafeLoader)
-    if isinstance(node, yaml.SequenceNode):
-        return [item.start_mark.line + 1 for item in node.value]
-    return []
+_Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml when PyYAML has it: ~10x faster
+
+
+def _parse(text: str) -> tuple[Any, list[int]]:
+    """The document and the 1-based line of each top-level sequence item (for error messages), from
+    one parse."""
+    loader = _Loader(text)
+    try:
+        node = loader.get_single_node()
+        data = loader.construct_document(node) if node is not None else None
+    finally:
+        loader.dispose()
+    lines = [item.start_mark.line + 1 for item in node.value] if isinstance(node, yaml.SequenceNode) else []
+    return data, lines
 
 
 def _read_yaml(path: Path, rel: str, problems: list[CorpusProblem]) -> tuple[Any, list[int]]:
     try:
-        text = path.read_text(encoding="utf-8")
-        return yaml.safe_load(text), _item_lines(text)
+        return _parse(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError) as e:
         problems.append(CorpusProblem(rel, None, None, None, f"cannot read file: {e}"))
     except yaml.YAMLError as e:
