@@ -19,7 +19,7 @@ from corpus.models import Form, FormField
 from dialogue.base import MatterFacts
 from dialogue.errors import FieldValidationError
 from dialogue.guide import known_answers
-from dialogue.identity import IDENTITY_LICENCE, derive_from_id, derived_key, own_id_field
+from dialogue.identity import IDENTITY_LICENCE, OTHER_PERSON, derive_from_id, derived_key, own_id_field
 from dialogue.privacy import mask_text
 from dialogue.validators import validate_field
 
@@ -55,6 +55,7 @@ _TYPE_WORDS: dict[str, tuple[str, ...]] = {
     "address": ("地址", "住址", "住在", "家住"),
     "email": ("邮箱", "电子邮箱", "邮件"),
 }
+_IDENTITY_KEYS = ("name", "id_number", "gender", "birth_date")  # what the ID card says of its holder
 _LABEL_PREFIXES = ("经营者", "申请人", "联系", "通讯", "电子")
 
 
@@ -108,8 +109,11 @@ def field_keywords(field: FormField) -> list[str]:
 def start_form(
     form: Form, matter_id: str, profile: dict[str, Any], elicenses: dict[str, dict[str, Any]]
 ) -> FormState:
-    """A new draft with values prefilled (pending confirmation) from e-licences, then the profile."""
+    """A new draft with values prefilled (pending confirmation) from e-licences, then the profile, then
+    the verified identity (the 居民身份证 read at 实名认证) for the applicant's own name, ID number, gender
+    and birth date — a form mapping them to another licence (居民户口簿) still gets them."""
     state = FormState(form_id=form.id, matter_id=matter_id)
+    identity = elicenses.get(IDENTITY_LICENCE.rstrip("."), {})
     for f in form.fields:
         value: Any = None
         source = ""
@@ -118,6 +122,8 @@ def start_form(
             value, source = elicenses.get(lic_type, {}).get(key), "elicense"
         if value in (None, "") and f.profile_key:
             value, source = profile.get(f.profile_key), "profile"
+        if value in (None, "") and f.profile_key in _IDENTITY_KEYS and not f.label.startswith(OTHER_PERSON):
+            value, source = identity.get(f.profile_key), "elicense"
         if value not in (None, ""):
             try:
                 state.pending[f.id] = validate_field(f, str(value))

@@ -94,20 +94,33 @@ def test_login_without_a_form_greets_by_name(engine: Engine) -> None:
     assert r.intent == "verified" and "赵六" in r.text and r.state["turns"] == 1
 
 
-def test_social_security_card_elicense_prefills_the_card_number(store_with_samples: DialogueStore) -> None:
-    knowledge = CorpusKnowledge(load_corpus(REPO / "corpus" / "data"))
-    form = next(
-        f
-        for f in knowledge.matter("hrss.resident_pension_benefit").forms
-        if f.id == "form.pension_benefit_apply"
-    )
-    state = start_form(
-        form,
-        "hrss.resident_pension_benefit",
-        store_with_samples.profile("c002"),
-        store_with_samples.elicenses("c002"),
-    )
+@pytest.fixture(scope="module")
+def product() -> CorpusKnowledge:
+    return CorpusKnowledge(load_corpus(REPO / "corpus" / "data"))
+
+
+def test_social_security_card_elicense_prefills_the_card_number(
+    product: CorpusKnowledge, store_with_samples: DialogueStore
+) -> None:
+    mid = "hrss.resident_pension_benefit"
+    form = next(f for f in product.matter(mid).forms if f.id == "form.pension_benefit_apply")
+    state = start_form(form, mid, store_with_samples.profile("c002"), store_with_samples.elicenses("c002"))
     assert state.pending["social_card_no"] == "S51160200123" and state.sources["social_card_no"] == "elicense"
+
+
+def test_verified_identity_prefills_a_form_mapped_to_another_licence(
+    product: CorpusKnowledge, store_with_samples: DialogueStore
+) -> None:
+    # The ID-card application maps name / ID number to the 居民户口簿, which 赵六 has no e-licence of.
+    mid, form = next(
+        (m, f)
+        for m in product.matter_ids()
+        for f in product.matter(m).forms
+        if any(x.elicense_key == "居民户口簿.name" and x.id == "name" for x in f.fields)
+    )
+    state = start_form(form, mid, {}, store_with_samples.elicenses("c004"))
+    assert state.pending["name"] == "赵六" and state.pending["id_number"] == "511602199604120626"
+    assert start_form(form, mid, {}, {}).pending == {}  # unverified: nothing to prefill
 
 
 # Catalogue keys that name a field no e-licence of that type carries under that name: reported to the
