@@ -279,6 +279,26 @@ class Curator:
         indexed = self.apply_change(kind, record_id, deleted=True, affected=affected, audit_id=audit_id)
         return {"record": None, "action": "delete", "indexed": indexed, "audit_id": audit_id}
 
+    def check_batch(self, items: list[tuple[str, BaseModel]]) -> None:
+        """Before an import writes its first record: the corpus files must stay valid with all of them
+        (cross-record references included), so an import is not left half done by a late bad record.
+
+        Raises:
+            CurationError: the batch would make the corpus invalid (nothing written).
+        """
+        if self.writer is None or not items:
+            return
+        try:
+            self.writer.check([RecordChange.upsert(kind, record) for kind, record in items])
+        except CorpusValidationError as e:
+            errors = [{"loc": _where(p), "msg": p.message} for p in e.problems[:50]]
+            shown = "; ".join(f"{x['loc']}: {x['msg']}" for x in errors[:5])
+            raise CurationError(
+                f"nothing imported: the corpus files would become invalid ({shown})", extra={"errors": errors}
+            ) from None
+        except CorpusWriteError as e:
+            raise Unavailable(f"nothing imported: cannot read the corpus files: {e}") from e
+
     def _commit(
         self,
         change: RecordChange,

@@ -134,11 +134,13 @@ async def import_corpus(
     if not isinstance(records, list) or not all(isinstance(r, dict) for r in records):
         raise CurationError("the file must hold a YAML list of records")
     cur = Curator(rt)
+    checked = []
     for i, r in enumerate(records):  # validate every record before the first write
         try:
-            cur.validate(kind, r)
+            checked.append((kind, cur.validate(kind, r)))
         except CurationError as e:
             raise CurationError(f"record {i} ({r.get('id')}): {e.detail}", extra=e.extra) from None
+    await run_in_threadpool(cur.check_batch, checked)
     results = [await run_in_threadpool(cur.save, kind, r, user.username) for r in records]
     return {
         "kind": kind,
@@ -168,6 +170,9 @@ async def import_list(
         except CorpusValidationError as e:
             raise CurationError(f"nothing imported: {e}") from None
     cur = Curator(rt)
+    await run_in_threadpool(
+        cur.check_batch, [("material", m) for m in result.materials] + [("matter", m) for m in result.matters]
+    )
     for m in result.materials:
         await run_in_threadpool(cur.save, "material", m.model_dump(mode="json"), user.username)
     saved = [

@@ -314,3 +314,19 @@ def test_reingest_after_api_edits_changes_no_byte_of_the_graph(
     export_graph(rt.graph, tmp_path / "after_ingest.jsonl")
     assert (tmp_path / "after_api.jsonl").read_bytes() == (tmp_path / "after_ingest.jsonl").read_bytes()
     assert report.changes.nodes_created == report.changes.nodes_deleted == 0
+
+
+def test_an_import_with_one_bad_record_writes_nothing(client: TestClient, rt: Runtime) -> None:
+    """The whole batch is checked against the corpus before the first record is written."""
+    before = {p: p.read_bytes() for p in rt.settings.corpus_dir.rglob("*.yaml")}
+    yaml_text = (
+        f"- id: faq.wb_batch_ok\n  question: 批量导入的问题？\n  answer: 批量导入的回答。\n  matters: [{MATTER}]\n"
+        "- id: faq.wb_batch_bad\n  question: 指向不存在事项的问题？\n  answer: 这是回答。\n  matters: [no.such_matter]\n"
+    )
+    r = client.post(
+        "/admin/import/corpus", data={"kind": "faq"}, files={"file": ("f.yaml", yaml_text.encode(), "text/yaml")}
+    )
+    assert r.status_code == 422, r.text
+    assert "nothing imported" in r.json()["detail"] and "no.such_matter" in r.text
+    assert client.get("/admin/records/faq/faq.wb_batch_ok").status_code == 404
+    assert {p: p.read_bytes() for p in rt.settings.corpus_dir.rglob("*.yaml")} == before
