@@ -4,7 +4,8 @@ systems measured in the same run on the same data:
 - ``bm25``            BM25 over jieba tokens alone
 - ``vector``          our FAISS index + e5 embeddings alone
 - ``langchain_faiss`` LangChain's FAISS vector store with the same embeddings (the off-the-shelf baseline)
-- ``hybrid``          ours: BM25 + vector + entity links, RRF, calibrated out-of-scope model
+- ``hybrid``          ours: BM25 + pinyin BM25 + vector + entity links, learned fusion (or score/RRF
+                      fusion when no ranker is trained), calibrated out-of-scope model
 
 Everything tuned (RRF weights, the hybrid's out-of-scope model, each baseline's out-of-scope threshold) is
 fitted on the ``dev`` split only; figures are reported on the requested split.
@@ -165,8 +166,9 @@ def evaluate_retriever(
     systems: Sequence[str] = SYSTEMS,
 ) -> dict[str, Any]:
     """Tune on dev, evaluate every system on ``split``; ``retriever`` is a ``HybridRetriever``."""
-    from retrieval.fusion import tune_fusion
+    from retrieval.fusion import hit_metrics, tune_fusion
     from retrieval.oos import fit_oos
+    from retrieval.tuning import OOS_FEATURES, OOS_L2
 
     dev = [q for q in questions if q.split == "dev"]
     evalq = [q for q in questions if q.split == split]
@@ -183,16 +185,23 @@ def evaluate_retriever(
     if tune and dev:
         runs = [retriever.run_systems(q.q) for q in dev]
         ins = [i for i, q in enumerate(dev) if q.matter]
-        params, dev_metrics = tune_fusion(
-            [(runs[i].rankings, runs[i].scores) for i in ins], [dev[i].matter or "" for i in ins]
-        )
-        retriever.params.fusion = params
-        from retrieval.fusion import fuse
-
+        if retriever.params.fusion.method == "learned" and retriever.params.ranker is not None:
+            # The learned ranker was trained beforehand on FAQs + dev (``--retrain``), never on test.
+            params = retriever.params.fusion
+            dev_metrics = hit_metrics(
+                [[m for m, _ in retriever.fuse_run(runs[i])[:10]] for i in ins],
+                [dev[i].matter or "" for i in ins],
+            )
+        else:
+            params, dev_metrics = tune_fusion(
+                [(runs[i].rankings, runs[i].scores) for i in ins], [dev[i].matter or "" for i in ins]
+            )
+            retriever.params.fusion = params
         for r in runs:
-            fused = fuse(r.rankings, r.scores, params)
-            r.features["fused_top"] = fused[0][1] if fused else 0.0
-        retriever.params.oos = fit_oos([r.features for r in runs], [q.matter is not None for q in dev])
+            retriever.fuse_run(r)  # adds the fused-score out-of-scope signals
+        retriever.params.oos = fit_oos(
+            [r.features for r in runs], [q.matter is not None for q in dev], names=OOS_FEATURES, l2=OOS_L2
+        )
         tuned = {
             "fusion": params.as_dict(),
             "fusion_dev": dev_metrics,
@@ -237,9 +246,12 @@ def run(
     dataset: Path | None = None,
     save_tuned: Path | None = None,
     compare_models: bool = False,
+    retrain: bool = False,
 ) -> dict[str, Any]:
     """Ingest the configured corpus into the configured graph, build the service, tune on dev, evaluate.
 
+    ``retrain`` first trains the learned fusion (``retrieval.ranker``) on the corpus FAQs plus the dev
+    questions (``retrain_ranker``); ``save_tuned`` writes the fitted parameters (``retrieval/tuned.json``).
     Returns one entry per system (``result["systems"][name]``) plus the tuned parameters and corpus sizes.
     """
     from corpus.ingest import ingest_corpus
@@ -247,6 +259,11 @@ def run(
     from graph.factory import open_graph_store
     from retrieval.service import RetrievalService, save_params
 
+    import torch
+
+    # Measure latency with the thread count the served runtime uses (api/runtime.py); on 2 shared cores
+    # more threads than that only add contention.
+    torch.set_num_threads(settings.api.torch_threads)
     questions = load_questions(dataset or DEFAULT_DATASET)
     with open_graph_store(settings) as store:
         corpus = load_corpus(settings.corpus_dir)
@@ -254,7 +271,10 @@ def run(
         svc = RetrievalService.from_graph(store, settings)
         known = {d for d, doc in svc.retriever.docs.items() if doc.kind == "matter"}
         missing = sorted({q.matter for q in questions if q.matter and q.matter not in known})
+        ranker_info = retrain_ranker(svc.retriever, questions) if retrain else None
         result = evaluate_retriever(svc.retriever, questions, split)
+        if ranker_info is not None:
+            result["tuned"]["ranker"] = ranker_info
         # Demo-size latency of the full path including graph expansion (what the dialogue calls).
         lat = []
         for q in questions:
@@ -289,6 +309,25 @@ def run(
     }
     result["model"] = svc.retriever.embedder.name
     return result
+
+
+DEV_WEIGHT = 3.0  # a dev question counts as much as three FAQ questions (citizens' own wording)
+RANKER_L2 = 1e-3
+
+
+def retrain_ranker(retriever: Any, questions: Sequence[Question]) -> dict[str, Any]:
+    """Train the learned fusion on the corpus FAQs (own document hidden) + the dev split; installs it
+    in ``retriever.params`` and returns the training summary. Test questions are never used."""
+    from retrieval.fusion import FusionParams
+    from retrieval.tuning import TrainingQuery, faq_queries, train_ranker
+
+    queries = faq_queries(retriever.docs) + [
+        TrainingQuery(q.q, q.matter, weight=DEV_WEIGHT) for q in questions if q.split == "dev" and q.matter
+    ]
+    ranker, info = train_ranker(retriever, queries, l2=RANKER_L2)
+    retriever.params.ranker = ranker
+    retriever.params.fusion = FusionParams(method="learned", weights={})
+    return {**info, "dev_weight": DEV_WEIGHT, "trained_on": "corpus FAQs + dev split"}
 
 
 def available_embedders(settings: Settings) -> dict[str, Any]:
@@ -383,6 +422,7 @@ if __name__ == "__main__":  # pragma: no cover - developer entry point; the CLI 
     ap.add_argument("--json", action="store_true")
     ap.add_argument("--save-tuned", type=Path, default=None)
     ap.add_argument("--compare-models", action="store_true")
+    ap.add_argument("--retrain", action="store_true", help="retrain the learned fusion (FAQs + dev)")
     args = ap.parse_args()
     res = run(
         Settings(),
@@ -390,5 +430,6 @@ if __name__ == "__main__":  # pragma: no cover - developer entry point; the CLI 
         dataset=args.dataset,
         save_tuned=args.save_tuned,
         compare_models=args.compare_models,
+        retrain=args.retrain,
     )
     print(json.dumps(res, ensure_ascii=False, indent=1) if args.json else format_report(res))

@@ -17,6 +17,9 @@ import re
 import threading
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Sequence
+from functools import lru_cache
+
+import numpy as np
 
 from retrieval.base import Document, Hit
 
@@ -33,7 +36,9 @@ _jieba_lock = threading.Lock()
 _jieba_words: set[str] = set()
 
 
+@lru_cache(maxsize=1)
 def _jieba() -> object:
+    # Once per process: setLogLevel clears logging's level cache (~1 ms) and tokenize runs per query.
     import jieba
 
     jieba.setLogLevel(logging.WARNING)
@@ -79,10 +84,14 @@ def tokenize(text: str, *, chars: bool = True) -> list[str]:
 
 
 class BM25Index:
-    """Okapi BM25 with an incremental inverted index.
+    """Okapi BM25 with an incremental inverted index and vectorised scoring.
 
     ``tokenizer`` turns text into tokens (default: jieba words plus ``#``-prefixed characters); tokens
     starting with ``#`` are weighted by ``char_weight``.
+
+    Edits update per-document postings (O(document)); the first query after an edit compiles them into
+    per-token numpy arrays of saturated term frequencies, so a query is one ``bincount`` over the
+    postings of its tokens instead of a Python loop over every (token, document) pair.
     """
 
     def __init__(
@@ -102,12 +111,22 @@ class BM25Index:
         self._len: dict[str, int] = {}
         self._postings: dict[str, dict[str, int]] = defaultdict(dict)
         self._total_len = 0
+        self._compiled: _Compiled | None = None
+        self._compile_lock = threading.Lock()
 
     def __len__(self) -> int:
         return len(self._docs)
 
     def __contains__(self, doc_id: object) -> bool:
         return doc_id in self._docs
+
+    def has_term(self, token: str) -> bool:
+        """Whether any indexed document contains ``token``."""
+        return token in self._postings
+
+    def terms(self, doc_id: str) -> set[str]:
+        """The distinct tokens of one document (empty when unknown)."""
+        return set(self._tf.get(doc_id, ()))
 
     def add(self, docs: Iterable[Document]) -> None:
         """Add or replace documents."""
@@ -122,6 +141,7 @@ class BM25Index:
             self._total_len += n
             for tok, c in tf.items():
                 self._postings[tok][doc.id] = c
+            self._compiled = None
 
     def remove(self, doc_ids: Iterable[str]) -> int:
         removed = 0
@@ -136,26 +156,69 @@ class BM25Index:
             self._total_len -= self._len.pop(d)
             del self._docs[d]
             removed += 1
+            self._compiled = None
         return removed
+
+    def _compile(self) -> _Compiled:
+        with self._compile_lock:
+            compiled = self._compiled
+            if compiled is not None:
+                return compiled
+            ids = sorted(self._docs)
+            pos = {d: i for i, d in enumerate(ids)}
+            n = len(ids)
+            avgdl = (self._total_len / n if n else 0.0) or 1.0
+            lengths = np.array([self._len[d] for d in ids], dtype=np.float64)
+            norm = self.k1 * (1 - self.b + self.b * lengths / avgdl)
+            postings: dict[str, tuple[np.ndarray, np.ndarray, float]] = {}
+            for tok, posting in self._postings.items():
+                idx = np.fromiter((pos[d] for d in posting), dtype=np.int64, count=len(posting))
+                tf = np.fromiter(posting.values(), dtype=np.float64, count=len(posting))
+                sat = tf * (self.k1 + 1) / (tf + norm[idx])
+                idf = math.log(1.0 + (n - len(posting) + 0.5) / (len(posting) + 0.5))
+                postings[tok] = (idx, sat, idf * (self.char_weight if tok.startswith("#") else 1.0))
+            compiled = _Compiled(ids, postings)
+            self._compiled = compiled
+            return compiled
+
+    def _dense(self, query: str) -> tuple[list[str], np.ndarray]:
+        c = self._compiled or self._compile()
+        idx: list[np.ndarray] = []
+        val: list[np.ndarray] = []
+        for tok, qtf in Counter(self.tokenizer(query)).items():
+            p = c.postings.get(tok)
+            if p is not None:
+                idx.append(p[0])
+                val.append(p[1] * (p[2] * min(qtf, 2)))
+        if not idx:
+            return c.ids, np.zeros(0)
+        return c.ids, np.bincount(np.concatenate(idx), np.concatenate(val), minlength=len(c.ids))
 
     def scores(self, query: str) -> dict[str, float]:
         """BM25 score of every document sharing a token with the query."""
-        n = len(self._docs)
-        if not n:
+        if not self._docs:
             return {}
-        avgdl = self._total_len / n or 1.0
-        acc: dict[str, float] = defaultdict(float)
-        for tok, qtf in Counter(self.tokenizer(query)).items():
-            posting = self._postings.get(tok)
-            if not posting:
-                continue
-            idf = math.log(1.0 + (n - len(posting) + 0.5) / (len(posting) + 0.5))
-            w = idf * (self.char_weight if tok.startswith("#") else 1.0) * min(qtf, 2)
-            for d, tf in posting.items():
-                norm = self.k1 * (1 - self.b + self.b * self._len[d] / avgdl)
-                acc[d] += w * tf * (self.k1 + 1) / (tf + norm)
-        return acc
+        ids, dense = self._dense(query)
+        return {ids[i]: float(dense[i]) for i in np.flatnonzero(dense)}
 
     def search(self, query: str, k: int) -> list[Hit]:
-        ranked = sorted(self.scores(query).items(), key=lambda kv: (-kv[1], kv[0]))[:k]
+        if not self._docs or k <= 0:
+            return []
+        ids, dense = self._dense(query)
+        nz = np.flatnonzero(dense)
+        if len(nz) > k:
+            # keep every document tied with the k-th score so the id tie-break below stays exact
+            kth = np.partition(dense[nz], len(nz) - k)[len(nz) - k]
+            nz = nz[dense[nz] >= kth]
+        ranked = sorted(((ids[i], float(dense[i])) for i in nz), key=lambda kv: (-kv[1], kv[0]))[:k]
         return [Hit(d, s, self._docs[d].kind, self._docs[d].matter_ids) for d, s in ranked]
+
+
+class _Compiled:
+    """Per-token (document positions, saturated tf, idf x token weight), for one index state."""
+
+    __slots__ = ("ids", "postings")
+
+    def __init__(self, ids: list[str], postings: dict[str, tuple[np.ndarray, np.ndarray, float]]) -> None:
+        self.ids = ids
+        self.postings = postings

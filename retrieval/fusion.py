@@ -23,7 +23,7 @@ from typing import Any, Literal
 
 from retrieval.base import Hit
 
-Method = Literal["rrf", "score"]
+Method = Literal["rrf", "score", "learned"]
 
 
 @dataclass(frozen=True)
@@ -41,7 +41,7 @@ class FusionParams:
     def from_dict(cls, data: Mapping[str, object]) -> FusionParams:
         d: Mapping[str, Any] = data
         method = d.get("method", "rrf")
-        if method not in ("rrf", "score"):
+        if method not in ("rrf", "score", "learned"):
             raise ValueError(f"unknown fusion method {method!r}")
         return cls(
             k=float(d.get("k", 20.0)),
@@ -125,6 +125,8 @@ def fuse(
     """Fuse with the method the parameters name."""
     if params.method == "rrf" or not scores:
         return rrf(rankings, params)
+    # "learned" needs per-candidate features: HybridRetriever.fuse_run applies the ranker; without one
+    # the score fusion is the fallback.
     return score_fusion(scores, params)
 
 

@@ -36,6 +36,7 @@ from retrieval.fusion import FusionParams, fuse, matter_ranking, vector_matter_s
 from retrieval.linking import EntityLinker
 from retrieval.oos import OOSModel
 from retrieval.pinyin import pinyin_index
+from retrieval.ranker import LinearRanker, candidate_features
 
 MAX_QUERY_CHARS = 256
 # Entities whose mention points at a group of matters (life events, bundles).
@@ -54,6 +55,8 @@ class RetrieverParams:
 
     fusion: FusionParams = field(default_factory=FusionParams)
     oos: OOSModel = field(default_factory=OOSModel)
+    # Learned fusion (used when ``fusion.method == "learned"``); trained by ``retrieval.tuning``.
+    ranker: LinearRanker | None = None
     candidates: int = 50
     max_query_chars: int = MAX_QUERY_CHARS
     cache_size: int = 2048
@@ -69,6 +72,7 @@ class SystemRun:
     links: list[EntityLink]
     timings_ms: dict[str, float]
     scores: dict[str, dict[str, float]] = field(default_factory=dict)  # system -> matter -> score
+    link_methods: dict[str, str] = field(default_factory=dict)  # matter -> exact | alias | fuzzy | group
 
 
 class HybridRetriever:
@@ -163,35 +167,48 @@ class HybridRetriever:
                 out.append(Hit(doc_id, score, d.kind, d.matter_ids))
         return out
 
-    def _link_scores(self, links: Sequence[EntityLink]) -> dict[str, float]:
+    def _link_scores(self, links: Sequence[EntityLink]) -> tuple[dict[str, float], dict[str, str]]:
+        """Matter -> link score, and matter -> how it was linked (exact/alias/fuzzy, or "group")."""
         scored: dict[str, float] = {}
+        methods: dict[str, str] = {}
         for link in links:
             if link.kind == "matter" and link.id in self.docs:
-                scored[link.id] = max(scored.get(link.id, 0.0), link.score)
+                if link.score > scored.get(link.id, 0.0):
+                    scored[link.id], methods[link.id] = link.score, link.method
             elif link.kind in GROUP_KINDS:
                 for m in self.groups.get(link.id, []):
-                    if m in self.docs:
-                        scored[m] = max(scored.get(m, 0.0), 0.5 * link.score)
-        return scored
+                    if m in self.docs and 0.5 * link.score > scored.get(m, 0.0):
+                        scored[m], methods[m] = 0.5 * link.score, "group"
+        return scored, methods
 
-    def run_systems(self, query: str) -> SystemRun:
-        """Rank matters with each system separately and compute the out-of-scope features."""
+    def run_systems(self, query: str, *, exclude: frozenset[str] = frozenset()) -> SystemRun:
+        """Rank matters with each system separately and compute the out-of-scope features.
+
+        ``exclude``: document ids to ignore (training the ranker on an FAQ's question without letting
+        the FAQ itself answer it).
+        """
+        cand = self.params.candidates
         t0 = time.perf_counter()
         vec = self._embed_query(query)
         t1 = time.perf_counter()
-        vpairs = self.index.search(vec[None, :], self.params.candidates)[0]
+        vpairs = self.index.search(vec[None, :], cand + len(exclude))[0]
+        if exclude:
+            vpairs = [p for p in vpairs if p[0] not in exclude][:cand]
         vhits = self._hits(vpairs)
         t2 = time.perf_counter()
-        bhits = self.bm25.search(query, self.params.candidates)
+        bhits = self.bm25.search(query, cand + len(exclude))
         t3 = time.perf_counter()
-        phits = self.pinyin.search(query, self.params.candidates)
+        phits = self.pinyin.search(query, cand + len(exclude))
         t4 = time.perf_counter()
+        if exclude:
+            bhits = [h for h in bhits if h.doc_id not in exclude][:cand]
+            phits = [h for h in phits if h.doc_id not in exclude][:cand]
         links = self.linker.link(query)
         t5 = time.perf_counter()
         vscore, vvia = vector_matter_scores(vhits)
         brank = matter_ranking(bhits)
         prank = matter_ranking(phits)
-        link_scores = self._link_scores(links)
+        link_scores, link_methods = self._link_scores(links)
         scores = {
             "vector": vscore,
             "bm25": {m: s for m, _, s in brank},
@@ -213,17 +230,17 @@ class HybridRetriever:
         vscores = [s for _, s in vpairs]
         q_words = set(tokenize(query, chars=False))
         best_doc = bhits[0].doc_id if bhits else None
-        cover = (
-            (len(q_words & set(self.bm25._tf.get(best_doc, {}))) / len(q_words))
-            if q_words and best_doc
-            else 0.0
-        )
+        cover = (len(q_words & self.bm25.terms(best_doc)) / len(q_words)) if q_words and best_doc else 0.0
         features = {
             "vec_top": vscores[0] if vscores else 0.0,
             "vec_margin": (vscores[0] - vscores[min(9, len(vscores) - 1)]) if vscores else 0.0,
             "bm25_top": float(np.log1p(bhits[0].score)) if bhits else 0.0,
             "bm25_cover": cover,
             "link_top": max((link.score for link in links), default=0.0),
+            # Share of the question's words the catalogue uses anywhere: "炒股", "红烧肉" are not in it.
+            "vocab_cover": (
+                sum(1 for w in q_words if self.bm25.has_term(w)) / len(q_words) if q_words else 0.0
+            ),
         }
         timings = {
             "embed": (t1 - t0) * 1e3,
@@ -232,7 +249,27 @@ class HybridRetriever:
             "pinyin": (t4 - t3) * 1e3,
             "link": (t5 - t4) * 1e3,
         }
-        return SystemRun(rankings, via, features, links, timings, scores)
+        return SystemRun(rankings, via, features, links, timings, scores, link_methods)
+
+    def fuse_run(self, run: SystemRun) -> list[tuple[str, float]]:
+        """Fuse the systems' rankings (learned ranker or score/RRF fusion) and add the fused-score
+        features (top score, margin over the runner-up, softmax share of the top) to ``run.features``."""
+        ranker = self.params.ranker
+        if self.params.fusion.method == "learned" and ranker is not None:
+            ids, x = candidate_features(run.rankings, run.scores, run.link_methods)
+            fused = ranker.rank(ids, x)
+        else:
+            fused = fuse(run.rankings, run.scores, self.params.fusion)
+        top = fused[0][1] if fused else 0.0
+        second = fused[1][1] if len(fused) > 1 else top - 10.0
+        run.features["fused_top"] = top
+        run.features["fused_margin"] = top - second
+        if fused:
+            z = np.array([s for _, s in fused[:50]]) - top
+            run.features["fused_prob"] = float(1.0 / np.exp(z).sum())
+        else:
+            run.features["fused_prob"] = 0.0
+        return fused
 
     def search(self, query: str, k: int = 5, *, expand: bool = True) -> RetrievalResult:
         """Top-k matters for a citizen's question, with an out-of-scope verdict and (optionally) evidence.
@@ -251,8 +288,7 @@ class HybridRetriever:
             text = text[: self.params.max_query_chars]
             notice = f"query truncated to {self.params.max_query_chars} characters"
         run = self.run_systems(text)
-        fused = fuse(run.rankings, run.scores, self.params.fusion)
-        run.features["fused_top"] = fused[0][1] if fused else 0.0
+        fused = self.fuse_run(run)
         oos, confidence = self.params.oos.is_out_of_scope(run.features)
         hits = []
         for mid, score in fused[: max(k, 0)]:

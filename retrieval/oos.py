@@ -26,9 +26,10 @@ class OOSModel:
     mean: list[float] = field(default_factory=lambda: [0.0] * len(FEATURES))
     scale: list[float] = field(default_factory=lambda: [1.0] * len(FEATURES))
     threshold: float = 0.5
+    features: tuple[str, ...] = FEATURES  # signal names, in the order of ``weights``
 
     def in_scope_probability(self, features: Mapping[str, float]) -> float:
-        x = (np.array([features.get(f, 0.0) for f in FEATURES]) - self.mean) / self.scale
+        x = (np.array([features.get(f, 0.0) for f in self.features]) - self.mean) / self.scale
         z = float(np.dot(self.weights, x) + self.bias)
         return float(1.0 / (1.0 + np.exp(-np.clip(z, -50, 50))))
 
@@ -38,7 +39,7 @@ class OOSModel:
 
     def as_dict(self) -> dict[str, object]:
         return {
-            "features": list(FEATURES),
+            "features": list(self.features),
             "weights": self.weights,
             "bias": self.bias,
             "mean": self.mean,
@@ -55,6 +56,7 @@ class OOSModel:
             mean=[float(m) for m in d["mean"]],
             scale=[float(s) for s in d["scale"]],
             threshold=float(d["threshold"]),
+            features=tuple(d.get("features", FEATURES)),
         )
 
 
@@ -76,9 +78,12 @@ def fit_oos(
     l2: float = 0.01,
     steps: int = 3000,
     lr: float = 0.5,
+    names: Sequence[str] = FEATURES,
 ) -> OOSModel:
-    """Fit the logistic model (L2-regularised, class-balanced) and the F1-optimal threshold."""
-    x = np.array([[f.get(n, 0.0) for n in FEATURES] for f in features], dtype=np.float64)
+    """Fit the logistic model (L2-regularised, class-balanced) over the signals ``names`` and the
+    F1-optimal threshold."""
+    names = tuple(names)
+    x = np.array([[f.get(n, 0.0) for n in names] for f in features], dtype=np.float64)
     y = np.array(in_scope, dtype=np.float64)
     mean, scale = x.mean(0), x.std(0)
     scale[scale < 1e-9] = 1.0
@@ -86,14 +91,16 @@ def fit_oos(
     pos = max(y.sum(), 1.0)
     neg = max(len(y) - y.sum(), 1.0)
     sw = np.where(y > 0, len(y) / (2 * pos), len(y) / (2 * neg))
-    w = np.zeros(len(FEATURES))
+    w = np.zeros(len(names))
     b = 0.0
     for _ in range(steps):
         p = 1.0 / (1.0 + np.exp(-(xs @ w + b)))
         g = (p - y) * sw
         w -= lr * (xs.T @ g / len(y) + l2 * w)
         b -= lr * g.mean()
-    model = OOSModel(weights=w.tolist(), bias=float(b), mean=mean.tolist(), scale=scale.tolist())
+    model = OOSModel(
+        weights=w.tolist(), bias=float(b), mean=mean.tolist(), scale=scale.tolist(), features=names
+    )
     probs = [model.in_scope_probability(f) for f in features]
     best_t, best_f1 = 0.5, -1.0
     for t in np.linspace(0.05, 0.95, 91):

@@ -36,6 +36,7 @@ from retrieval.graph_queries import graph_corpus_version, group_members
 from retrieval.hybrid import HybridRetriever, RetrieverParams
 from retrieval.linking import EntityLinker, EntityName
 from retrieval.oos import OOSModel
+from retrieval.ranker import LinearRanker
 from retrieval.vector_index import EXACT_LIMIT, FaissVectorIndex
 
 log = logging.getLogger(__name__)
@@ -48,11 +49,16 @@ def load_params(path: Path = TUNED_FILE) -> RetrieverParams:
     if not path.exists():
         return RetrieverParams()
     data = json.loads(path.read_text(encoding="utf-8"))
-    return RetrieverParams(fusion=FusionParams.from_dict(data["fusion"]), oos=OOSModel.from_dict(data["oos"]))
+    ranker = LinearRanker.from_dict(data["ranker"]) if data.get("ranker") else None
+    return RetrieverParams(
+        fusion=FusionParams.from_dict(data["fusion"]), oos=OOSModel.from_dict(data["oos"]), ranker=ranker
+    )
 
 
 def save_params(params: RetrieverParams, path: Path = TUNED_FILE, **info: Any) -> None:
     payload = {"fusion": params.fusion.as_dict(), "oos": params.oos.as_dict(), **info}
+    if params.ranker is not None:
+        payload["ranker"] = params.ranker.as_dict()
     path.write_text(json.dumps(payload, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
 
 

