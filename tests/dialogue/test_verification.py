@@ -37,6 +37,7 @@ def _cases(engine: Engine) -> int:
 def test_unverified_session_cannot_submit_until_verified(engine: Engine) -> None:
     start = engine.handle("u", "帮我填社保卡申请表")
     assert start.intent == "form_start" and "实名认证" in start.text and "电子身份证" in start.text
+    assert [a.type for a in start.actions] == ["VerifyIdentity"]
     # The citizen fills everything by voice anyway: the form is complete but is not submitted.
     engine.handle(
         "u", "我叫赵六，身份证511602199604120626，电话13990876543，首次申领，地址是云溪县北城街道和平路56号"
@@ -44,6 +45,7 @@ def test_unverified_session_cannot_submit_until_verified(engine: Engine) -> None
     refused = engine.handle("u", "提交")
     assert refused.intent == "form_verify" and "实名认证" in refused.text
     assert _cases(engine) == 0 and refused.cards[0].type == "form_state"  # the draft is kept
+    assert [a.type for a in refused.actions] == ["VerifyIdentity"]  # the channel starts its verification
     shown = engine.login("u", "c004")  # ID card swipe
     assert shown.intent == "verified" and shown.text.startswith("实名认证成功")
     done = engine.handle("u", "提交")
