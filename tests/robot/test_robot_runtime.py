@@ -302,3 +302,16 @@ def test_display_sends_cards_as_json_objects() -> None:
         "title": "护士执业延续注册",
         "data": {"window": "B01"},
     }
+
+
+def test_torch_gets_one_thread_when_asr_shares_the_process() -> None:
+    torch = pytest.importorskip("torch")
+    from robot.simrun import share_cores_with_asr
+
+    before = torch.get_num_threads()
+    try:
+        torch.set_num_threads(2)
+        share_cores_with_asr()
+        assert torch.get_num_threads() == 1
+    finally:
+        torch.set_num_threads(before)
