@@ -20,7 +20,14 @@ from typing import Any
 
 from voice.audio import chunks, silence, wav_to_pcm16k
 from voice.normalize import normalize_for_speech
-from voice.phrases import PhraseCorrector, PhraseList, cer, compact, phonetic_error_rate
+from voice.phrases import (
+    PhraseCorrector,
+    PhraseList,
+    cer,
+    common_characters,
+    compact,
+    phonetic_error_rate,
+)
 
 KO_PLACES = [
     "화장실",
@@ -198,23 +205,6 @@ def bench_asr_mandarin(model_dir: Path) -> dict[str, Any]:
 # --- phrase correction on simulated Mandarin recognition errors --------------------------------------
 
 
-def _common_chars(min_freq: int = 1000) -> list[str]:
-    import jieba
-
-    path = Path(jieba.__file__).parent / "dict.txt"
-    out = []
-    for line in path.read_text("utf-8").splitlines():
-        parts = line.split()
-        if (
-            len(parts) >= 2
-            and len(parts[0]) == 1
-            and "\u4e00" <= parts[0] <= "\u9fff"
-            and int(parts[1]) >= min_freq
-        ):
-            out.append(parts[0])
-    return out
-
-
 def bench_correction(
     phrases: list[str], seed: int = 7, variants: int = 2, max_cases: int = 1000
 ) -> dict[str, Any]:
@@ -222,7 +212,7 @@ def bench_correction(
     from pypinyin import Style, lazy_pinyin
 
     homophones: dict[str, list[str]] = {}
-    for ch in _common_chars():
+    for ch in common_characters():
         homophones.setdefault(lazy_pinyin(ch, style=Style.NORMAL)[0], []).append(ch)
     rng = random.Random(seed)
     corrector = PhraseCorrector(PhraseList.build(phrases))

@@ -186,3 +186,23 @@ def phonetic_error_rate(reference: str, hypothesis: str) -> float:
     if not ref:
         return 0.0 if not hyp else 1.0
     return Levenshtein.distance(ref, hyp) / len(ref)
+
+
+def common_characters(min_freq: int = 1000) -> list[str]:
+    """Single Chinese characters at least ``min_freq`` times in jieba's dictionary (~2,000 at 1000).
+
+    Empty when jieba is not installed. Used to warm the TTS language check and for homophone tables.
+    """
+    try:
+        import jieba
+    except ImportError:
+        return []
+    from pathlib import Path
+
+    out = []
+    for line in (Path(jieba.__file__).parent / "dict.txt").read_text("utf-8").splitlines():
+        parts = line.split()
+        if len(parts) >= 2 and len(parts[0]) == 1 and "\u4e00" <= parts[0] <= "\u9fff":
+            if int(parts[1]) >= min_freq:
+                out.append(parts[0])
+    return out

@@ -64,3 +64,13 @@ def test_cer() -> None:
     assert cer("护照", "沪照") == 0.5
     assert cer("我要 办 护照", "我要办护照") == 0.0
     assert cer("", "") == 0.0
+
+
+def test_common_characters_come_from_jieba_frequencies() -> None:
+    pytest.importorskip("jieba")
+    from voice.phrases import common_characters
+
+    common = common_characters()
+    assert 1500 < len(common) < 3000 and {"的", "办", "证"} <= set(common)
+    assert all(len(c) == 1 and "\u4e00" <= c <= "\u9fff" for c in common)
+    assert len(common_characters(100_000)) < len(common)
