@@ -7,8 +7,10 @@ systems measured in the same run on the same data:
 - ``hybrid``          ours: BM25 + pinyin BM25 + vector + entity links, learned fusion (or score/RRF
                       fusion when no ranker is trained), calibrated out-of-scope model
 
-Everything tuned (RRF weights, the hybrid's out-of-scope model, each baseline's out-of-scope threshold) is
-fitted on the ``dev`` split only; figures are reported on the requested split.
+Everything tuned is fitted without the test split: the learned fusion on the corpus FAQs + the ``dev``
+split (``--retrain``, saved in ``retrieval/tuned.json``), the score/RRF weights (when no ranker is saved),
+the hybrid's out-of-scope model and each baseline's out-of-scope threshold on ``dev`` only; figures are
+reported on the requested split.
 
 Dataset: YAML list of ``{q, matter (gold id | null = out of scope), category, split (dev|test)}``.
 """
@@ -254,12 +256,12 @@ def run(
     questions (``retrain_ranker``); ``save_tuned`` writes the fitted parameters (``retrieval/tuned.json``).
     Returns one entry per system (``result["systems"][name]``) plus the tuned parameters and corpus sizes.
     """
+    import torch
+
     from corpus.ingest import ingest_corpus
     from corpus.loader import load_corpus
     from graph.factory import open_graph_store
     from retrieval.service import RetrievalService, save_params
-
-    import torch
 
     # Measure latency with the thread count the served runtime uses (api/runtime.py); on 2 shared cores
     # more threads than that only add contention.
@@ -291,7 +293,9 @@ def run(
                 svc.retriever.params,
                 save_tuned,
                 corpus_version=corpus.version,
-                tuned_on="dev",
+                tuned_on="ranker: corpus FAQs + dev split; out-of-scope model: dev split"
+                if retrain
+                else "dev",
                 dataset=str((dataset or DEFAULT_DATASET).name),
             )
     result["corpus"] = {

@@ -110,7 +110,9 @@ class SentenceTransformerEmbedder:
         import torch
 
         with torch.inference_mode():
-            features = self._model.tokenize([prompt + text])
+            # ``preprocess`` is the newer name of ``tokenize`` (which now warns)
+            prep = getattr(self._model, "preprocess", None) or self._model.tokenize
+            features = prep([prompt + text])
             out = self._model.forward(dict(features))["sentence_embedding"]
             out = torch.nn.functional.normalize(out, p=2, dim=1)
         return np.asarray(out.numpy(), dtype=np.float32)

@@ -75,6 +75,19 @@ class SystemRun:
     link_methods: dict[str, str] = field(default_factory=dict)  # matter -> exact | alias | fuzzy | group
 
 
+def _views(hits: Sequence[Hit], prefix: str) -> dict[str, dict[str, float]]:
+    """Best score per matter among its phrase views, its matter text, and its FAQs/policies
+    (``<prefix>_phrase`` / ``_matter`` / ``_faq``)."""
+    views: dict[str, dict[str, float]] = {f"{prefix}_{v}": {} for v in ("phrase", "matter", "faq")}
+    for h in hits:
+        view = "phrase" if is_phrase(h.doc_id) else "matter" if h.kind == "matter" else "faq"
+        best = views[f"{prefix}_{view}"]
+        for m in h.matter_ids:
+            if h.score > best.get(m, -1.0):
+                best[m] = h.score
+    return views
+
+
 class HybridRetriever:
     """Hybrid search over matters, FAQs and policies."""
 
@@ -214,6 +227,9 @@ class HybridRetriever:
             "bm25": {m: s for m, _, s in brank},
             "pinyin": {m: s for m, _, s in prank},
             "link": link_scores,
+            # per-view best similarities, for the learned ranker
+            **_views(vhits, "vec"),
+            **_views(bhits, "bm25"),
         }
         rankings = {
             "vector": sorted(vscore, key=lambda m: (-vscore[m], m)),

@@ -49,10 +49,15 @@ def load_params(path: Path = TUNED_FILE) -> RetrieverParams:
     if not path.exists():
         return RetrieverParams()
     data = json.loads(path.read_text(encoding="utf-8"))
-    ranker = LinearRanker.from_dict(data["ranker"]) if data.get("ranker") else None
-    return RetrieverParams(
-        fusion=FusionParams.from_dict(data["fusion"]), oos=OOSModel.from_dict(data["oos"]), ranker=ranker
-    )
+    fusion = FusionParams.from_dict(data["fusion"])
+    ranker = None
+    if data.get("ranker"):
+        try:
+            ranker = LinearRanker.from_dict(data["ranker"])
+        except ValueError as e:  # saved by other code: serve with score fusion rather than not at all
+            log.warning("ignoring the saved ranker (%s); retrain it (see retrieval.tuning)", e)
+            fusion = FusionParams()
+    return RetrieverParams(fusion=fusion, oos=OOSModel.from_dict(data["oos"]), ranker=ranker)
 
 
 def save_params(params: RetrieverParams, path: Path = TUNED_FILE, **info: Any) -> None:

@@ -7,8 +7,10 @@ Training questions come from two places, never from a test split:
 - labelled dev questions (``eval/datasets/retrieval.yaml``, split ``dev``), weighted up because they are
   the citizens' own wording (colloquial, elderly, regional, typos).
 
-Retrain after a large catalogue change or a new dev set with
-``python -m eval.retrieval_eval --split dev --retrain --save-tuned retrieval/tuned.json`` (see README).
+Retrain after a large catalogue change, a new dev set or an embedder change (the features are
+similarities of that model) with
+``python -m eval.retrieval_eval --split dev --retrain --save-tuned retrieval/tuned.json``; that also refits
+the out-of-scope model on dev. ``govguide eval retrieval`` then uses the saved ranker as is.
 """
 
 from __future__ import annotations

@@ -72,3 +72,20 @@ def test_retriever_trained_on_faqs_uses_the_ranker(
 
 def _faq_ids(documents: list[Document]) -> list[str]:
     return [d.id for d in documents if d.kind == "faq" and len(d.matter_ids) == 1 and d.text.strip()]
+
+
+def test_saved_ranker_of_other_features_falls_back_to_score_fusion(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    import json
+
+    from retrieval.oos import OOSModel
+    from retrieval.service import load_params, save_params
+
+    ranker = LinearRanker([0.0] * len(FEATURES), [0.0] * len(FEATURES), [1.0] * len(FEATURES))
+    path = tmp_path / "tuned.json"
+    save_params(RetrieverParams(fusion=FusionParams(method="learned"), oos=OOSModel(), ranker=ranker), path)
+    assert load_params(path).ranker is not None and load_params(path).fusion.method == "learned"
+    data = json.loads(path.read_text(encoding="utf-8"))
+    data["ranker"]["features"] = ["something_else"]
+    path.write_text(json.dumps(data), encoding="utf-8")
+    params = load_params(path)
+    assert params.ranker is None and params.fusion.method == "score"
