@@ -170,9 +170,7 @@ class DialogueStore:
         t = _SESSIONS
         try:
             with self._engine.begin() as conn:
-                row = conn.execute(
-                    select(t.c.state, t.c.expires_at).where(t.c.id == session_id)
-                ).first()
+                row = conn.execute(select(t.c.state, t.c.expires_at).where(t.c.id == session_id)).first()
                 if row is None:
                     return None
                 if row.expires_at <= now:
@@ -278,7 +276,13 @@ class DialogueStore:
         missing_materials: list[str],
         citizen_id: str | None = None,
     ) -> str:
-        """Create the case and close the draft in one transaction; returns the receipt number."""
+        """Create the case and close the draft in one transaction; returns the receipt number.
+
+        Raises:
+            StoreError: no verified citizen (an application is bound to a verified person: 实名认证).
+        """
+        if not citizen_id:
+            raise StoreError("a case needs the verified citizen who applies")
         with self._tx() as s:
             today = _now().strftime("%Y%m%d")
             prefix = f"YX{today}"
@@ -350,16 +354,29 @@ class DialogueStore:
             s.add(ELicenseRow(citizen_id=citizen_id, type=type_, number=number, fields=dict(fields)))
 
     def seed_samples(self) -> None:
-        """Load the sample citizens and their e-licences once (idempotent)."""
+        """Bring the fictional sample citizens and their e-licences in line with ``dialogue.samples``
+        (idempotent: no write when they already match; other citizens' rows are never touched)."""
         from dialogue.samples import SAMPLE_ELICENSES, SAMPLE_PROFILES
 
         with self._tx() as s:
-            if s.scalar(select(func.count()).select_from(ProfileRow)):
-                return
             for cid, data in SAMPLE_PROFILES.items():
-                s.add(ProfileRow(citizen_id=cid, data=dict(data)))
+                row = s.get(ProfileRow, cid)
+                if row is None:
+                    s.add(ProfileRow(citizen_id=cid, data=dict(data)))
+                elif row.data != data:
+                    row.data = dict(data)
+            existing = {
+                (r.citizen_id, r.type): r
+                for r in s.scalars(
+                    select(ELicenseRow).where(ELicenseRow.citizen_id.in_({c for c, *_ in SAMPLE_ELICENSES}))
+                )
+            }
             for cid, type_, number, fields in SAMPLE_ELICENSES:
-                s.add(ELicenseRow(citizen_id=cid, type=type_, number=number, fields=dict(fields)))
+                lic = existing.get((cid, type_))
+                if lic is None:
+                    s.add(ELicenseRow(citizen_id=cid, type=type_, number=number, fields=dict(fields)))
+                elif lic.number != number or lic.fields != fields:
+                    lic.number, lic.fields = number, dict(fields)
 
     # ------------------------------------------------------------------ dispatch and gaps
     def record_work_order(self, session_id: str, text: str, department_id: str, confidence: float) -> int:

@@ -3,10 +3,11 @@ import logging
 from pathlib import Path
 
 import pytest
+from sqlalchemy import select
 
 from dialogue.errors import StoreError
 from dialogue.privacy import MaskingFilter, mask_text
-from dialogue.store import DialogueStore
+from dialogue.store import DialogueStore, ELicenseRow
 
 
 def test_mask_text_ids_and_phones() -> None:
@@ -41,11 +42,14 @@ def test_session_roundtrip_expiry_and_restart(tmp_path: Path) -> None:
 
 def test_submit_case_is_transactional_and_numbers_receipts() -> None:
     store = DialogueStore()
-    store.save_draft("s", "form.x", "m.x", {"a": 1}, {})
-    r1 = store.submit_case("s", "form.x", "m.x", {"a": 1}, "A01", ["一寸免冠彩色照片"])
-    r2 = store.submit_case("s2", "form.x", "m.x", {"a": 2}, "A01", [])
+    store.save_draft("s", "form.x", "m.x", {"a": 1}, {}, "c001")
+    with pytest.raises(StoreError, match="verified citizen"):  # 实名认证: no anonymous case
+        store.submit_case("s", "form.x", "m.x", {"a": 1}, "A01", [])
+    assert store.load_draft("s", "form.x", "c001") is not None  # nothing changed
+    r1 = store.submit_case("s", "form.x", "m.x", {"a": 1}, "A01", ["一寸免冠彩色照片"], "c001")
+    r2 = store.submit_case("s2", "form.x", "m.x", {"a": 2}, "A01", [], "c002")
     assert r1.startswith("YX") and r1 != r2 and int(r2[-5:]) == int(r1[-5:]) + 1
-    assert store.load_draft("s", "form.x") is None  # closed by the submit
+    assert store.load_draft("s", "form.x", "c001") is None  # closed by the submit
     case = store.case(r1)
     assert case is not None and case["window"] == "A01" and case["missing_materials"] == ["一寸免冠彩色照片"]
 
@@ -55,6 +59,14 @@ def test_samples_profiles_elicenses_work_orders() -> None:
     store.seed_samples()
     store.seed_samples()  # idempotent
     assert store.profile("c001")["name"] == "王建国"
+    # An older demo database is brought up to date with the samples (an e-licence field renamed).
+    with store._tx() as s:  # noqa: SLF001 - simulate the stale row
+        row = s.scalars(
+            select(ELicenseRow).where(ELicenseRow.citizen_id == "c002", ELicenseRow.type == "社会保障卡")
+        ).one()
+        row.fields = {"number": "stale"}
+    store.seed_samples()
+    assert "card_number" in store.elicenses("c002")["社会保障卡"]
     lic = store.elicenses("c002")
     assert set(lic) == {"居民身份证", "护士执业证书", "社会保障卡"}
     assert store.elicenses("nobody") == {}
