@@ -125,11 +125,6 @@ def test_verified_identity_prefills_a_form_mapped_to_another_licence(
     assert start_form(form, mid, {}, {}).pending == {}  # unverified: nothing to prefill
 
 
-# Catalogue keys that name a field no e-licence of that type carries under that name: reported to the
-# catalogue owner (forms/gc.yaml says 驾驶证.file_number where forms/gb.yaml says 驾驶证.file_no).
-_KNOWN_CATALOGUE_MISNAMES = {"驾驶证.file_number"}
-
-
 def test_catalogue_elicense_keys_name_fields_of_the_sample_records() -> None:
     fields_of: dict[str, set[str]] = {}
     for _, type_, _, fields in SAMPLE_ELICENSES:
@@ -141,9 +136,7 @@ def test_catalogue_elicense_keys_name_fields_of_the_sample_records() -> None:
     }
     checked = [k for k in keys if k.partition(".")[0] in fields_of]
     assert "社会保障卡.card_number" in checked
-    unresolved = {
-        k for k in checked if k.partition(".")[2] not in fields_of[k.partition(".")[0]]
-    } - _KNOWN_CATALOGUE_MISNAMES
+    unresolved = {k for k in checked if k.partition(".")[2] not in fields_of[k.partition(".")[0]]}
     assert unresolved == set()
 
 
