@@ -138,8 +138,8 @@ def build_runtime(settings: Settings) -> Runtime:
         graph.errors.GraphError: the graph cannot be reached.
         RuntimeError: the graph holds no matters (run ``govguide ingest`` first).
     """
-    from dialogue.graph_knowledge import GraphKnowledge
     from dialogue.finder import LexicalMatterFinder, RetrieverMatterFinder
+    from dialogue.graph_knowledge import GraphKnowledge
     from graph.factory import build_graph_store
 
     graph = build_graph_store(settings)

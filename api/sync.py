@@ -63,7 +63,9 @@ class ChangeFollower:
                     self.apply(kind, record_id, action == "delete")
                     applied += 1
                 except Exception as e:  # noqa: BLE001 - one bad change must not stop the feed
-                    log.warning("could not apply change %s (%s %s %s): %s", audit_id, action, kind, record_id, e)
+                    log.warning(
+                        "could not apply change %s (%s %s %s): %s", audit_id, action, kind, record_id, e
+                    )
             return applied
 
     def start(self) -> None:

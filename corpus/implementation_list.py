@@ -2,9 +2,9 @@
 
 One row per matter with the standard element columns (基本目录/实施清单 elements of the national integrated
 platform): 事项名称, 实施编码, 实施主体, 事项类型, 服务对象, 办理地点, 法定办结时限, 承诺办结时限, 是否收费 /
-收费标准, 到办事现场次数, 设定依据, 咨询方式, 受理条件, 办理流程, 申请材料, 网上办理深度. ``申请材料`` holds one
-material per line ("1. 居民身份证（原件1份）"); an XLSX may instead carry a sheet named 申请材料 with
-实施编码 / 材料名称 / 材料形式 / 纸质材料份数 / 材料必要性 / 来源渠道 columns.
+收费标准, 到办事现场次数, 设定依据, 咨询方式, 受理条件, 办理流程, 申请材料, 网上办理深度.
+``申请材料`` holds one material per line ("1. 居民身份证（原件1份）"); an XLSX may instead carry a sheet
+named 申请材料 with 实施编码 / 材料名称 / 材料形式 / 纸质材料份数 / 材料必要性 / 来源渠道 columns.
 
 Rows become corpus records (Matter + new Material), checked against the existing corpus, and are written as
 a YAML file a curator can review; ``govguide ingest`` then loads them. Bad rows are reported with row
@@ -50,10 +50,22 @@ COLUMNS: dict[str, tuple[str, ...]] = {
 }
 REQUIRED = ("name", "department", "legal", "promised", "materials")
 
-TYPE_MAP = {"行政许可": "行政许可", "行政确认": "行政确认", "行政给付": "行政给付", "行政裁决": "行政裁决",
-            "行政奖励": "行政奖励", "公共服务": "公共服务"}
-ONLINE_MAP = (("全程网办", "全程网办"), ("四级", "全程网办"), ("网上预审", "网上预审"), ("三级", "网上预审"),
-              ("预约", "网上预约"), ("二级", "网上预约"))
+TYPE_MAP = {
+    "行政许可": "行政许可",
+    "行政确认": "行政确认",
+    "行政给付": "行政给付",
+    "行政裁决": "行政裁决",
+    "行政奖励": "行政奖励",
+    "公共服务": "公共服务",
+}
+ONLINE_MAP = (
+    ("全程网办", "全程网办"),
+    ("四级", "全程网办"),
+    ("网上预审", "网上预审"),
+    ("三级", "网上预审"),
+    ("预约", "网上预约"),
+    ("二级", "网上预约"),
+)
 
 
 @dataclass
@@ -68,8 +80,12 @@ def _read_rows(path: Path) -> tuple[list[dict[str, str]], dict[str, list[dict[st
         from openpyxl import load_workbook
 
         wb = load_workbook(path, read_only=True, data_only=True)
-        sheets = {ws.title: [[("" if c is None else str(c)).strip() for c in row] for row in ws.iter_rows(values_only=True)]
-                  for ws in wb.worksheets}
+        sheets = {
+            ws.title: [
+                [("" if c is None else str(c)).strip() for c in row] for row in ws.iter_rows(values_only=True)
+            ]
+            for ws in wb.worksheets
+        }
         wb.close()
         main_title = next(iter(sheets))
         main = _as_dicts(sheets[main_title])
@@ -97,11 +113,11 @@ def _get(row: dict[str, str], key: str) -> str:
     return ""
 
 
-
 def _phone(cell: str, department_phone: str) -> str:
     """The first phone-like number of the cell, else the department's phone."""
     found = re.search(r"[0-9][0-9-]{6,19}", cell)
     return found.group(0) if found else department_phone
+
 
 def parse_days(text: str) -> int:
     """'20个工作日' / '30(工作日)' / '即办' / '5' -> working days (0 = 即办)."""
@@ -175,38 +191,57 @@ def import_table(path: Path, corpus: Corpus) -> ImportResult:
         try:
             dept = dept_by_name.get(_get(row, "department"))
             if dept is None:
-                raise ValueError(f"unknown 实施主体 {_get(row, 'department')!r} (not a department of this centre)")
+                raise ValueError(
+                    f"unknown 实施主体 {_get(row, 'department')!r} (not a department of this centre)"
+                )
             deptkey = dept.id.removeprefix("dept.")
             loc = _get(row, "location")
-            windows = re.findall(r"(?<![A-Za-z0-9])([A-Z]\d{2})(?![0-9])", loc) or windows_by_dept.get(dept.id, [])[:1]
+            windows = (
+                re.findall(r"(?<![A-Za-z0-9])([A-Z]\d{2})(?![0-9])", loc)
+                or windows_by_dept.get(dept.id, [])[:1]
+            )
             if not windows:
                 raise ValueError(f"no window for department {dept.id}; name one in 办理地点 (e.g. B01)")
             code = _get(row, "code")
             mid = f"{deptkey}.imp_{_slug(name)}"
             if mid in existing_ids:
                 mid = f"{mid}_{_slug(code or str(line), 8) or line}"
-            mat_rows = [(r.get("材料名称", ""), int(r.get("纸质材料份数") or 1), "复印" not in r.get("材料形式", ""))
-                        for r in extra_materials.get(code, [])] or parse_materials(_get(row, "materials"))
+            mat_rows = [
+                (r.get("材料名称", ""), int(r.get("纸质材料份数") or 1), "复印" not in r.get("材料形式", ""))
+                for r in extra_materials.get(code, [])
+            ] or parse_materials(_get(row, "materials"))
             reqs = []
             for mname, copies, original in mat_rows:
                 mat = materials_by_name.get(mname) or new_materials.get(mname)
                 if mat is None:
-                    mat = Material(id=f"{deptkey}.mat.imp_{_slug(mname)}_{len(new_materials)}", name=mname,
-                                   source="实施清单导入")
+                    mat = Material(
+                        id=f"{deptkey}.mat.imp_{_slug(mname)}_{len(new_materials)}",
+                        name=mname,
+                        source="实施清单导入",
+                    )
                     new_materials[mname] = mat
                 reqs.append(Requirement(material=mat.id, copies=copies, original=original))
             fee_flag, fee_text = _get(row, "is_fee"), _get(row, "fee")
             fee = "不收费" if fee_flag in ("否", "不收费", "") and not fee_text else (fee_text or "收费")
             online = _get(row, "online")
             matter = Matter(
-                id=mid, name=name, code=code, description=_get(row, "conditions") or f"{name}（由实施清单导入，待完善说明）",
-                target="法人" if "法人" in _get(row, "target") and "自然人" not in _get(row, "target") else "个人",
+                id=mid,
+                name=name,
+                code=code,
+                description=_get(row, "conditions") or f"{name}（由实施清单导入，待完善说明）",
+                target="法人"
+                if "法人" in _get(row, "target") and "自然人" not in _get(row, "target")
+                else "个人",
                 type=TYPE_MAP.get(_get(row, "type"), "其他行政权力"),  # type: ignore[arg-type]
-                department=dept.id, windows=windows,
-                legal_limit_days=parse_days(_get(row, "legal")), promised_limit_days=parse_days(_get(row, "promised")),
-                fee=fee, online_level=next((v for k, v in ONLINE_MAP if k in online), "仅窗口办理"),  # type: ignore[arg-type,misc]
+                department=dept.id,
+                windows=windows,
+                legal_limit_days=parse_days(_get(row, "legal")),
+                promised_limit_days=parse_days(_get(row, "promised")),
+                fee=fee,
+                online_level=next((v for k, v in ONLINE_MAP if k in online), "仅窗口办理"),  # type: ignore[arg-type,misc]
                 max_visits=min(int(re.sub(r"\D", "", _get(row, "visits")) or 1), 3),
-                legal_basis=[b for b in re.split(r"[\n；;]+", _get(row, "basis")) if b.strip()] or ["见实施清单"],
+                legal_basis=[b for b in re.split(r"[\n；;]+", _get(row, "basis")) if b.strip()]
+                or ["见实施清单"],
                 phone=_phone(_get(row, "phone"), dept.phone),
                 conditions=_get(row, "conditions"),
                 steps=[s.strip() for s in re.split(r"[\n→；;]+", _get(row, "flow")) if s.strip()],
@@ -235,8 +270,11 @@ def write_import(result: ImportResult, corpus_dir: Path, stem: str) -> list[Path
         target = corpus_dir / folder / f"imported_{stem}.yaml"
         data = [r.model_dump(exclude_defaults=True) for r in records]
         tmp = target.with_suffix(".yaml.tmp")
-        tmp.write_text("# Imported from an implementation list (实施清单); review before ingest.\n"
-                       + yaml.safe_dump(data, allow_unicode=True, sort_keys=False, width=200), encoding="utf-8")
+        tmp.write_text(
+            "# Imported from an implementation list (实施清单); review before ingest.\n"
+            + yaml.safe_dump(data, allow_unicode=True, sort_keys=False, width=200),
+            encoding="utf-8",
+        )
         tmp.replace(target)
         out.append(target)
     return out

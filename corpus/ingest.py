@@ -60,43 +60,94 @@ def corpus_rows(c: Corpus) -> GraphRows:
     """Map corpus records to graph rows (pure; no I/O)."""
     g = GraphRows()
     src = c.sources
-    g.nodes["Department"] = [
-        _clean({**d.model_dump(), "source": src[d.id]}) for d in c.departments
-    ]
+    g.nodes["Department"] = [_clean({**d.model_dump(), "source": src[d.id]}) for d in c.departments]
     locations = {loc.id: loc for loc in (c.lobby.locations if c.lobby else [])}
     g.nodes["Location"] = [_clean({**loc.model_dump(), "source": src[loc.id]}) for loc in locations.values()]
     g.nodes["Window"] = [
-        _clean({"id": w.id, "name": w.name, "description": w.description, "hours": w.hours,
-                "floor": locations[w.location].floor, "source": "windows.yaml#" + str(i)})
+        _clean(
+            {
+                "id": w.id,
+                "name": w.name,
+                "description": w.description,
+                "hours": w.hours,
+                "floor": locations[w.location].floor,
+                "source": "windows.yaml#" + str(i),
+            }
+        )
         for i, w in enumerate(c.windows)
     ]
     g.nodes["Material"] = [_clean({**m.model_dump(), "source": src[m.id]}) for m in c.materials]
     g.nodes["Situation"] = [
-        _clean({"id": s.id, "question": s.question, "options": [o.value for o in s.options],
-                "option_labels": [o.label for o in s.options], "profile_key": s.profile_key, "source": src[s.id]})
+        _clean(
+            {
+                "id": s.id,
+                "question": s.question,
+                "options": [o.value for o in s.options],
+                "option_labels": [o.label for o in s.options],
+                "profile_key": s.profile_key,
+                "source": src[s.id],
+            }
+        )
         for s in c.situations
     ]
     g.nodes["Theme"] = [_clean({**t.model_dump(), "source": src[t.id]}) for t in c.themes]
     g.nodes["Form"] = [
-        _clean({"id": f.id, "name": f.name, "description": f.description, "source": src[f.id]}) for f in c.forms
+        _clean({"id": f.id, "name": f.name, "description": f.description, "source": src[f.id]})
+        for f in c.forms
     ]
     g.nodes["FormField"] = [
-        _clean({**fld.model_dump(), "id": f"{f.id}.{fld.id}", "form_id": f.id, "field_id": fld.id, "source": src[f.id]})
-        for f in c.forms for fld in f.fields
+        _clean(
+            {
+                **fld.model_dump(),
+                "id": f"{f.id}.{fld.id}",
+                "form_id": f.id,
+                "field_id": fld.id,
+                "source": src[f.id],
+            }
+        )
+        for f in c.forms
+        for fld in f.fields
     ]
-    matter_props = ("id", "name", "code", "aliases", "colloquial", "description", "target", "type",
-                    "legal_limit_days", "promised_limit_days", "fee", "fee_basis", "online_level", "max_visits",
-                    "legal_basis", "phone", "conditions", "steps")
+    matter_props = (
+        "id",
+        "name",
+        "code",
+        "aliases",
+        "colloquial",
+        "description",
+        "target",
+        "type",
+        "legal_limit_days",
+        "promised_limit_days",
+        "fee",
+        "fee_basis",
+        "online_level",
+        "max_visits",
+        "legal_basis",
+        "phone",
+        "conditions",
+        "steps",
+    )
     g.nodes["Matter"] = [
         _clean({**{k: getattr(m, k) for k in matter_props}, "source": src[m.id]}) for m in c.matters
     ]
     g.nodes["Bundle"] = [
-        _clean({"id": b.id, "name": b.name, "aliases": b.aliases, "description": b.description,
-                "promised_limit_days": b.promised_limit_days, "source": src[b.id]})
+        _clean(
+            {
+                "id": b.id,
+                "name": b.name,
+                "aliases": b.aliases,
+                "description": b.description,
+                "promised_limit_days": b.promised_limit_days,
+                "source": src[b.id],
+            }
+        )
         for b in c.bundles
     ]
     g.nodes["FAQ"] = [
-        _clean({"id": f.id, "question": f.question, "answer": f.answer, "style": f.style, "source": src[f.id]})
+        _clean(
+            {"id": f.id, "question": f.question, "answer": f.answer, "style": f.style, "source": src[f.id]}
+        )
         for f in c.faqs
     ]
     g.nodes["Policy"] = [
@@ -108,8 +159,11 @@ def corpus_rows(c: Corpus) -> GraphRows:
 
     windows = [w.id for w in c.windows]
     g.add_rels(("LOCATED_AT", "Window", "Location"), windows, [rel(w.id, w.location) for w in c.windows])
-    g.add_rels(("BELONGS_TO", "Window", "Department"), windows,
-               [rel(w.id, d) for w in c.windows for d in w.departments])
+    g.add_rels(
+        ("BELONGS_TO", "Window", "Department"),
+        windows,
+        [rel(w.id, d) for w in c.windows for d in w.departments],
+    )
     adjacent: list[Row] = []
     for e in c.lobby.edges if c.lobby else []:
         dist = e.distance or _distance(locations[e.a], locations[e.b])
@@ -118,34 +172,69 @@ def corpus_rows(c: Corpus) -> GraphRows:
 
     matters = [m.id for m in c.matters]
     g.add_rels(("HANDLED_BY", "Matter", "Department"), matters, [rel(m.id, m.department) for m in c.matters])
-    g.add_rels(("SERVED_AT", "Matter", "Window"), matters,
-               [rel(m.id, w, order=i) for m in c.matters for i, w in enumerate(m.windows)])
-    g.add_rels(("HAS_SITUATION", "Matter", "Situation"), matters,
-               [rel(m.id, s, order=i) for m in c.matters for i, s in enumerate(m.situations)])
+    g.add_rels(
+        ("SERVED_AT", "Matter", "Window"),
+        matters,
+        [rel(m.id, w, order=i) for m in c.matters for i, w in enumerate(m.windows)],
+    )
+    g.add_rels(
+        ("HAS_SITUATION", "Matter", "Situation"),
+        matters,
+        [rel(m.id, s, order=i) for m in c.matters for i, s in enumerate(m.situations)],
+    )
     g.add_rels(("HAS_FORM", "Matter", "Form"), matters, [rel(m.id, f) for m in c.matters for f in m.forms])
-    g.add_rels(("REQUIRES", "Matter", "Material"), matters, [
-        rel(m.id, r.material, copies=r.copies, original=r.original, elicense=r.elicense, required=r.required,
-            when=encode_when(r.when), note=r.note, order=i)
-        for m in c.matters for i, r in enumerate(m.materials)
-    ])
-    g.add_rels(("HAS_FIELD", "Form", "FormField"), [f.id for f in c.forms],
-               [rel(f.id, f"{f.id}.{fld.id}", order=i) for f in c.forms for i, fld in enumerate(f.fields)])
+    g.add_rels(
+        ("REQUIRES", "Matter", "Material"),
+        matters,
+        [
+            rel(
+                m.id,
+                r.material,
+                copies=r.copies,
+                original=r.original,
+                elicense=r.elicense,
+                required=r.required,
+                when=encode_when(r.when),
+                note=r.note,
+                order=i,
+            )
+            for m in c.matters
+            for i, r in enumerate(m.materials)
+        ],
+    )
+    g.add_rels(
+        ("HAS_FIELD", "Form", "FormField"),
+        [f.id for f in c.forms],
+        [rel(f.id, f"{f.id}.{fld.id}", order=i) for f in c.forms for i, fld in enumerate(f.fields)],
+    )
     bundles = [b.id for b in c.bundles]
-    g.add_rels(("INCLUDES", "Bundle", "Matter"), bundles,
-               [rel(b.id, m, order=i) for b in c.bundles for i, m in enumerate(b.matters)])
-    g.add_rels(("SERVED_AT", "Bundle", "Window"), bundles,
-               [rel(b.id, w, order=i) for b in c.bundles for i, w in enumerate(b.windows)])
+    g.add_rels(
+        ("INCLUDES", "Bundle", "Matter"),
+        bundles,
+        [rel(b.id, m, order=i) for b in c.bundles for i, m in enumerate(b.matters)],
+    )
+    g.add_rels(
+        ("SERVED_AT", "Bundle", "Window"),
+        bundles,
+        [rel(b.id, w, order=i) for b in c.bundles for i, w in enumerate(b.windows)],
+    )
     themes = [t.id for t in c.themes]
     g.add_rels(("INCLUDES", "Theme", "Matter"), themes, [rel(t, m.id) for m in c.matters for t in m.themes])
     g.add_rels(("INCLUDES", "Theme", "Bundle"), themes, [rel(b.theme, b.id) for b in c.bundles if b.theme])
-    g.add_rels(("ABOUT", "FAQ", "Matter"), [f.id for f in c.faqs], [rel(f.id, m) for f in c.faqs for m in f.matters])
-    g.add_rels(("GOVERNS", "Policy", "Matter"), [p.id for p in c.policies],
-               [rel(p.id, m) for p in c.policies for m in p.matters])
+    g.add_rels(
+        ("ABOUT", "FAQ", "Matter"), [f.id for f in c.faqs], [rel(f.id, m) for f in c.faqs for m in f.matters]
+    )
+    g.add_rels(
+        ("GOVERNS", "Policy", "Matter"),
+        [p.id for p in c.policies],
+        [rel(p.id, m) for p in c.policies for m in p.matters],
+    )
     return g
 
 
-def ingest_corpus(store: GraphStore, corpus: Corpus, *, batch_size: int = 500,
-                  progress: Progress | None = None) -> IngestReport:
+def ingest_corpus(
+    store: GraphStore, corpus: Corpus, *, batch_size: int = 500, progress: Progress | None = None
+) -> IngestReport:
     """Write a validated corpus into the graph in one all-or-nothing unit.
 
     A second run over the same corpus creates nothing and leaves the graph byte-identical (export).

@@ -123,7 +123,9 @@ def _validate_list(
         except ValidationError as e:
             for err in e.errors():
                 loc = ".".join(str(p) for p in err["loc"])
-                problems.append(CorpusProblem(rel, i, rid, line, f"{loc}: {err['msg']}" if loc else err["msg"]))
+                problems.append(
+                    CorpusProblem(rel, i, rid, line, f"{loc}: {err['msg']}" if loc else err["msg"])
+                )
     return out
 
 
@@ -156,17 +158,27 @@ def load_corpus(root: Path) -> Corpus:
     root = Path(root)
     problems: list[CorpusProblem] = []
     if not root.is_dir():
-        raise CorpusValidationError([CorpusProblem(str(root), None, None, None, "corpus directory not found")])
+        raise CorpusValidationError(
+            [CorpusProblem(str(root), None, None, None, "corpus directory not found")]
+        )
     corpus = Corpus()
-    attr_of = {m: a for a, m in [*((k.removesuffix(".yaml"), v) for k, v in LIST_FILES.items()),
-                                 *LIST_DIRS.items()]}
+    attr_of = {
+        m: a for a, m in [*((k.removesuffix(".yaml"), v) for k, v in LIST_FILES.items()), *LIST_DIRS.items()]
+    }
     for rel, model, path in _files(root):
         data, lines = _read_yaml(path, rel, problems)
         for i, rec in _validate_list(model, data, lines, rel, problems):
             rid = rec.id  # type: ignore[attr-defined]
             if rid in corpus.sources:
-                problems.append(CorpusProblem(rel, i, rid, lines[i] if i < len(lines) else None,
-                                              f"duplicate id, first defined in {corpus.sources[rid]}"))
+                problems.append(
+                    CorpusProblem(
+                        rel,
+                        i,
+                        rid,
+                        lines[i] if i < len(lines) else None,
+                        f"duplicate id, first defined in {corpus.sources[rid]}",
+                    )
+                )
                 continue
             corpus.sources[rid] = f"{rel}#{i}"
             getattr(corpus, attr_of[model]).append(rec)
@@ -197,7 +209,9 @@ def load_corpus(root: Path) -> Corpus:
 def check_references(c: Corpus) -> list[CorpusProblem]:
     """Every id a record mentions must exist, with the right kind; the lobby must be connected."""
     problems: list[CorpusProblem] = []
-    ids = {k: set(c.by_id(k)) for k in ("departments", "themes", "materials", "situations", "forms", "matters")}
+    ids = {
+        k: set(c.by_id(k)) for k in ("departments", "themes", "materials", "situations", "forms", "matters")
+    }
     windows = {w.id for w in c.windows}
     locations = {loc.id: loc for loc in (c.lobby.locations if c.lobby else [])}
     situations = c.by_id("situations")
@@ -232,7 +246,11 @@ def check_references(c: Corpus) -> list[CorpusProblem]:
             need(m.id, "materials", req.material, "material")
             # One REQUIRES relationship per (matter, material): list a material once, with its conditions.
             if req.material in seen:
-                bad(m.id, f"material {req.material!r} listed twice; list it once and put every condition in its `when`")
+                bad(
+                    m.id,
+                    f"material {req.material!r} listed twice; "
+                    "list it once and put every condition in its `when`",
+                )
             seen.add(req.material)
             for sid, values in req.when.items():
                 sit = situations.get(sid)
@@ -241,7 +259,11 @@ def check_references(c: Corpus) -> list[CorpusProblem]:
                 allowed = {o.value for o in sit.options}
                 for v in values:
                     if v not in allowed:
-                        bad(m.id, f"material {req.material!r}: {sid} has no option {v!r} (options: {sorted(allowed)})")
+                        bad(
+                            m.id,
+                            f"material {req.material!r}: {sid} has no option {v!r} "
+                            f"(options: {sorted(allowed)})",
+                        )
     for b in c.bundles:
         for mid in b.matters:
             need(b.id, "matters", mid, "matter")
@@ -261,7 +283,9 @@ def check_references(c: Corpus) -> list[CorpusProblem]:
         for e in c.lobby.edges:
             for end in (e.a, e.b):
                 if end not in locations:
-                    problems.append(CorpusProblem("lobby.yaml", None, None, None, f"edge to unknown location {end!r}"))
+                    problems.append(
+                        CorpusProblem("lobby.yaml", None, None, None, f"edge to unknown location {end!r}")
+                    )
             if e.a in adj and e.b in adj:
                 adj[e.a].add(e.b)
                 adj[e.b].add(e.a)
@@ -275,5 +299,7 @@ def check_references(c: Corpus) -> list[CorpusProblem]:
                     reached.add(nxt)
                     todo.append(nxt)
             for lost in sorted(set(locations) - reached):
-                problems.append(CorpusProblem("lobby.yaml", None, lost, None, "location not reachable from the entrance"))
+                problems.append(
+                    CorpusProblem("lobby.yaml", None, lost, None, "location not reachable from the entrance")
+                )
     return problems

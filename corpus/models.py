@@ -36,8 +36,20 @@ class Department(Record):
 
 
 LocationKind = Literal[
-    "entrance", "hall", "window", "restroom", "terminal", "queue_machine", "waiting", "dock",
-    "elevator", "stairs", "help_desk", "corridor", "office", "other",
+    "entrance",
+    "hall",
+    "window",
+    "restroom",
+    "terminal",
+    "queue_machine",
+    "waiting",
+    "dock",
+    "elevator",
+    "stairs",
+    "help_desk",
+    "corridor",
+    "office",
+    "other",
 ]
 
 
@@ -168,13 +180,15 @@ class Matter(Record):
     def _limits_and_conditions(self) -> Matter:
         if self.promised_limit_days > self.legal_limit_days and self.legal_limit_days:
             raise ValueError(
-                f"promised_limit_days {self.promised_limit_days} exceeds legal_limit_days {self.legal_limit_days}"
+                f"promised_limit_days {self.promised_limit_days} exceeds "
+                f"legal_limit_days {self.legal_limit_days}"
             )
         for req in self.materials:
             unknown = set(req.when) - set(self.situations)
             if unknown:
                 raise ValueError(
-                    f"material {req.material} depends on situations {sorted(unknown)} not listed in situations"
+                    f"material {req.material} depends on situations {sorted(unknown)} "
+                    "not listed in situations"
                 )
         return self
 

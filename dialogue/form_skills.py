@@ -105,7 +105,9 @@ class FormSkills:
             said = [f.label for f in form.fields if f.id in filled]
             head = f"已记录{'、'.join(said)}。" if said else ""
             return _asks_to_verify(
-                self._form_reply(form.name, head + verify_request(self._channel()), state, "form_start", facts)
+                self._form_reply(
+                    form.name, head + verify_request(self._channel()), state, "form_start", facts
+                )
             )
         return self._form_reply(form.name, turn.text, state, "form_start", facts)
 

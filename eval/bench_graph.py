@@ -28,6 +28,7 @@ def scaled_corpus(c: Corpus, factor: int) -> Corpus:
     sources = dict(c.sources)
     matters, faqs, policies = list(c.matters), list(c.faqs), list(c.policies)
     for k in range(1, factor):
+
         def mid(x: str, k: int = k) -> str:
             return f"{x}_x{k}"
 
@@ -40,7 +41,9 @@ def scaled_corpus(c: Corpus, factor: int) -> Corpus:
         for p in c.policies:
             policies.append(p.model_copy(update={"id": mid(p.id), "matters": [mid(x) for x in p.matters]}))
             sources[mid(p.id)] = sources[p.id]
-    return replace(c, matters=matters, faqs=faqs, policies=policies, sources=sources, version=f"{c.version}x{factor}")
+    return replace(
+        c, matters=matters, faqs=faqs, policies=policies, sources=sources, version=f"{c.version}x{factor}"
+    )
 
 
 def _pct(values: list[float], q: float) -> float:
@@ -93,14 +96,18 @@ def run(settings: Settings, runs: int = 1000, scale: int = 10) -> dict[str, Any]
 
 
 def format_report(r: dict[str, Any]) -> str:
-    return "\n".join([
-        f"Graph benchmark — backend: {r['backend']}",
-        f"  demo corpus: {r['demo_nodes']} nodes / {r['demo_relationships']} relationships, "
-        f"ingest {r['demo_ingest_s']:.2f} s (target <= 60 s); re-ingest {r['demo_reingest_s']:.2f} s, "
-        f"created {r['demo_reingest_created']} (idempotent: 0)",
-        f"  {r['scale']}x catalogue: {r['scaled_nodes']} nodes / {r['scaled_relationships']} relationships, "
-        f"ingest {r['scaled_ingest_s']:.2f} s",
-        f"  matter-detail over {r['runs']} runs: p50 {r['matter_detail_p50_ms']:.3f} ms (target <= 5 ms), "
-        f"p95 {r['matter_detail_p95_ms']:.3f} ms, mean {r['matter_detail_mean_ms']:.3f} ms",
-        f"  targets met: {r['targets_met']}",
-    ])
+    return "\n".join(
+        [
+            f"Graph benchmark — backend: {r['backend']}",
+            f"  demo corpus: {r['demo_nodes']} nodes / {r['demo_relationships']} relationships, "
+            f"ingest {r['demo_ingest_s']:.2f} s (target <= 60 s); re-ingest {r['demo_reingest_s']:.2f} s, "
+            f"created {r['demo_reingest_created']} (idempotent: 0)",
+            f"  {r['scale']}x catalogue: {r['scaled_nodes']} nodes / "
+            f"{r['scaled_relationships']} relationships, "
+            f"ingest {r['scaled_ingest_s']:.2f} s",
+            f"  matter-detail over {r['runs']} runs: "
+            f"p50 {r['matter_detail_p50_ms']:.3f} ms (target <= 5 ms), "
+            f"p95 {r['matter_detail_p95_ms']:.3f} ms, mean {r['matter_detail_mean_ms']:.3f} ms",
+            f"  targets met: {r['targets_met']}",
+        ]
+    )

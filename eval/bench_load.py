@@ -260,7 +260,8 @@ def format_report(d: dict[str, Any]) -> str:
     lines = [
         f"API load benchmark ({d['mode']}, finder={d['finder']}, {d['matters']} matters, "
         f"{d['cpu_count']} cores)",
-        f"  {d.get('workers', 1)} server worker(s), sessions {d['concurrency']}, offered {d['offered_rate'] or 'max'} turns/s, {d['duration_s']} s "
+        f"  {d.get('workers', 1)} server worker(s), sessions {d['concurrency']}, "
+        f"offered {d['offered_rate'] or 'max'} turns/s, {d['duration_s']} s "
         f"(server start {d['startup_s']} s, machine load avg {d['load_avg_1m']})",
         f"  turns {d['turns']}  ->  {d['turns_per_s']} turns/s   (target >= {d['targets']['turns_per_s']})",
         f"  latency p50 {d['p50_ms']} ms, p95 {d['p95_ms']} ms (target <= {d['targets']['p95_ms']}), "

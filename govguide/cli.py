@@ -17,8 +17,9 @@ from govguide.config import Settings
 app = typer.Typer(help="GovGuide: a grounded assistant for government service centres.", no_args_is_help=True)
 corpus_app = typer.Typer(help="Validate and import the curated corpus files.", no_args_is_help=True)
 graph_app = typer.Typer(help="Inspect, back up and restore the knowledge graph.", no_args_is_help=True)
-bench_app = typer.Typer(help="Benchmarks (they print their figures; --json for machine-readable output).",
-                        no_args_is_help=True)
+bench_app = typer.Typer(
+    help="Benchmarks (they print their figures; --json for machine-readable output).", no_args_is_help=True
+)
 eval_app = typer.Typer(help="Evaluations on the eval/ datasets.", no_args_is_help=True)
 app.add_typer(corpus_app, name="corpus")
 app.add_typer(graph_app, name="graph")
@@ -42,7 +43,9 @@ def _save_eval(settings: Settings, name: str, result: dict) -> None:  # type: ig
     """Keep the latest figures under data_dir/eval/ (the curation console's eval page reads them)."""
     folder = settings.data_dir / "eval"
     folder.mkdir(parents=True, exist_ok=True)
-    (folder / f"{name}.json").write_text(json.dumps(result, ensure_ascii=False, indent=2, default=str), encoding="utf-8")
+    (folder / f"{name}.json").write_text(
+        json.dumps(result, ensure_ascii=False, indent=2, default=str), encoding="utf-8"
+    )
 
 
 def _print_json(data: object) -> None:
@@ -51,7 +54,9 @@ def _print_json(data: object) -> None:
 
 @app.command()
 def ingest(
-    corpus_dir: Annotated[Path | None, typer.Option("--corpus", help="Corpus directory (default: settings).")] = None,
+    corpus_dir: Annotated[
+        Path | None, typer.Option("--corpus", help="Corpus directory (default: settings).")
+    ] = None,
     batch_size: Annotated[int, typer.Option(help="Rows per UNWIND batch.")] = 500,
 ) -> None:
     """Validate the corpus and load it into the graph (idempotent, all-or-nothing)."""
@@ -69,10 +74,16 @@ def ingest(
         _fail(f"corpus {root} is invalid; nothing was written.\n{e}")
         return
     try:
-        with open_graph_store(settings) as store, Progress(
-            TextColumn("{task.description}"), BarColumn(), TextColumn("{task.completed}/{task.total} steps"),
-            TimeElapsedColumn(), console=console,
-        ) as bar:
+        with (
+            open_graph_store(settings) as store,
+            Progress(
+                TextColumn("{task.description}"),
+                BarColumn(),
+                TextColumn("{task.completed}/{task.total} steps"),
+                TimeElapsedColumn(),
+                console=console,
+            ) as bar,
+        ):
             from corpus.ingest import corpus_rows
 
             steps = corpus_rows(corpus)
@@ -96,12 +107,16 @@ def ingest(
         table.add_row("relationship", rel, str(n))
     Console().print(table)
     c = report.changes
-    typer.echo(f"changes: {c.nodes_created} nodes created, {c.nodes_deleted} deleted, "
-               f"{c.relationships_created} relationships created, {c.relationships_deleted} deleted")
+    typer.echo(
+        f"changes: {c.nodes_created} nodes created, {c.nodes_deleted} deleted, "
+        f"{c.relationships_created} relationships created, {c.relationships_deleted} deleted"
+    )
 
 
 @corpus_app.command("validate")
-def corpus_validate(corpus_dir: Annotated[Path | None, typer.Argument(help="Corpus directory.")] = None) -> None:
+def corpus_validate(
+    corpus_dir: Annotated[Path | None, typer.Argument(help="Corpus directory.")] = None,
+) -> None:
     """Check every corpus file against its schema and every cross-file reference."""
     from corpus.errors import CorpusValidationError
     from corpus.loader import load_corpus
@@ -112,15 +127,19 @@ def corpus_validate(corpus_dir: Annotated[Path | None, typer.Argument(help="Corp
     except CorpusValidationError as e:
         _fail(str(e))
         return
-    typer.echo(f"ok: {len(c.matters)} matters, {len(c.materials)} materials, {len(c.situations)} situations, "
-               f"{len(c.forms)} forms, {len(c.bundles)} bundles, {len(c.faqs)} FAQs, {len(c.policies)} policies, "
-               f"{len(c.windows)} windows, {len(c.lobby.locations) if c.lobby else 0} locations; version {c.version}")
+    typer.echo(
+        f"ok: {len(c.matters)} matters, {len(c.materials)} materials, {len(c.situations)} situations, "
+        f"{len(c.forms)} forms, {len(c.bundles)} bundles, {len(c.faqs)} FAQs, {len(c.policies)} policies, "
+        f"{len(c.windows)} windows, {len(c.lobby.locations) if c.lobby else 0} locations; version {c.version}"
+    )
 
 
 @corpus_app.command("import-list")
 def corpus_import_list(
     table: Annotated[Path, typer.Argument(help="实施清单 table (.csv or .xlsx).")],
-    write: Annotated[bool, typer.Option("--write", help="Write the records into the corpus directory.")] = False,
+    write: Annotated[
+        bool, typer.Option("--write", help="Write the records into the corpus directory.")
+    ] = False,
     corpus_dir: Annotated[Path | None, typer.Option("--corpus")] = None,
 ) -> None:
     """Import a national implementation list (实施清单) table as corpus records."""
@@ -172,7 +191,9 @@ def graph_export(file: Annotated[Path, typer.Argument(help="Backup file (JSON Li
 
 
 @graph_app.command("import")
-def graph_import(file: Annotated[Path, typer.Argument(help="Backup file written by `graph export`.")]) -> None:
+def graph_import(
+    file: Annotated[Path, typer.Argument(help="Backup file written by `graph export`.")],
+) -> None:
     """Restore the graph from a backup (replaces the current content, all-or-nothing)."""
     from graph.backup import import_graph
     from graph.errors import GraphError
@@ -186,7 +207,10 @@ def graph_import(file: Annotated[Path, typer.Argument(help="Backup file written 
     except GraphError as e:
         _fail(f"restore failed; the graph is unchanged: {e}")
         return
-    typer.echo(f"restored {summary.nodes_created} nodes and {summary.relationships_created} relationships from {file}")
+    typer.echo(
+        f"restored {summary.nodes_created} nodes and {summary.relationships_created} "
+        f"relationships from {file}"
+    )
 
 
 @bench_app.command("graph")
@@ -225,9 +249,8 @@ def bench_vectors(
 @bench_app.command("voice")
 def bench_voice(as_json: JsonOpt = False) -> None:
     """ASR real-time factor, TTS time to first audio, phrase-bias gain, voice turn latency."""
-    from eval.bench_voice import format_report, run
-
     from dialogue.factory import build_engine
+    from eval.bench_voice import format_report, run
     from graph.factory import open_graph_store
 
     settings = _settings()
@@ -257,9 +280,15 @@ def bench_load(
     as_json: JsonOpt = False,
     duration: Annotated[float, typer.Option(help="Seconds of load (the run stops by itself).")] = 120.0,
     concurrency: Annotated[int, typer.Option(help="Concurrent chat sessions.")] = 20,
-    rate: Annotated[float, typer.Option(help="Offered turns/s over all sessions (0: as fast as possible).")] = 60.0,
-    finder: Annotated[str | None, typer.Option(help="Matter finder of the served engine: hybrid or lexical.")] = None,
-    workers: Annotated[int, typer.Option(help="Server processes (0: one per core, the recommended deployment).")] = 0,
+    rate: Annotated[
+        float, typer.Option(help="Offered turns/s over all sessions (0: as fast as possible).")
+    ] = 60.0,
+    finder: Annotated[
+        str | None, typer.Option(help="Matter finder of the served engine: hybrid or lexical.")
+    ] = None,
+    workers: Annotated[
+        int, typer.Option(help="Server processes (0: one per core, the recommended deployment).")
+    ] = 0,
 ) -> None:
     """API load on loopback: turns/s, latency percentiles, errors (grounded mode)."""
     from eval.bench_load import format_report, run
@@ -321,7 +350,9 @@ def demo(
 def serve(
     host: Annotated[str | None, typer.Option(help="Bind address (default: settings, 127.0.0.1).")] = None,
     port: Annotated[int | None, typer.Option(help="Port (default: settings, 8000).")] = None,
-    workers: Annotated[int | None, typer.Option(help="Server processes (default: settings, 1); e.g. one per core.")] = None,
+    workers: Annotated[
+        int | None, typer.Option(help="Server processes (default: settings, 1); e.g. one per core.")
+    ] = None,
 ) -> None:
     """Run the HTTP API, the chat widget and the curation console."""
     from api.app import serve as run_server
@@ -331,16 +362,24 @@ def serve(
 
 @app.command()
 def robot(
-    sim: Annotated[bool, typer.Option("--sim", help="Drive the simulated robot (the only driver wired here).")] = False,
-    audio: Annotated[Path | None, typer.Option(help="WAV file of the citizen's speech, or - for raw 16 kHz PCM on stdin.")] = None,
+    sim: Annotated[
+        bool, typer.Option("--sim", help="Drive the simulated robot (the only driver wired here).")
+    ] = False,
+    audio: Annotated[
+        Path | None, typer.Option(help="WAV file of the citizen's speech, or - for raw 16 kHz PCM on stdin.")
+    ] = None,
     say: Annotated[list[str] | None, typer.Option("--say", help="A typed utterance (repeatable).")] = None,
-    display_port: Annotated[int, typer.Option(help="Head-display WebSocket port on 127.0.0.1 (0: any free).")] = 0,
+    display_port: Annotated[
+        int, typer.Option(help="Head-display WebSocket port on 127.0.0.1 (0: any free).")
+    ] = 0,
     elderly: Annotated[bool, typer.Option(help="Slower speech and larger display text.")] = False,
     as_json: JsonOpt = False,
 ) -> None:
     """The lobby robot runtime: audio -> ASR -> dialogue engine -> TTS + navigation, with a head display."""
     if not sim:
-        _fail("only --sim is wired to the command line; a ROS 2 robot uses robot.ros2.Ros2Driver (see README)")
+        _fail(
+            "only --sim is wired to the command line; a ROS 2 robot uses robot.ros2.Ros2Driver (see README)"
+        )
     from dialogue.factory import build_engine
     from graph.factory import open_graph_store
     from robot.simrun import run_sim
@@ -350,9 +389,17 @@ def robot(
     with open_graph_store(settings) as graph:
         engine = build_engine(settings, graph_store=graph)
         try:
-            result = run_sim(settings, audio=audio, utterances=utterances, handler=engine,
-                             asr_model_dir=settings.voice.asr_model_dir, tts_backend=settings.voice.tts_backend,
-                             tts_voice=settings.voice.tts_voice, display_port=display_port, elderly=elderly)
+            result = run_sim(
+                settings,
+                audio=audio,
+                utterances=utterances,
+                handler=engine,
+                asr_model_dir=settings.voice.asr_model_dir,
+                tts_backend=settings.voice.tts_backend,
+                tts_voice=settings.voice.tts_voice,
+                display_port=display_port,
+                elderly=elderly,
+            )
         finally:
             engine.store.close()
     if as_json:
@@ -371,8 +418,15 @@ app.add_typer(users_app, name="users")
 def users_add(
     name: Annotated[str, typer.Argument(help="Login name.")],
     role: Annotated[str, typer.Option(help="curator or admin.")] = "curator",
-    password: Annotated[str, typer.Option(prompt=True, hide_input=True, confirmation_prompt=True,
-                                          help="At least 8 characters (prompted when omitted).")] = "",
+    password: Annotated[
+        str,
+        typer.Option(
+            prompt=True,
+            hide_input=True,
+            confirmation_prompt=True,
+            help="At least 8 characters (prompted when omitted).",
+        ),
+    ] = "",
 ) -> None:
     """Create a curation-console account (password stored as an argon2 hash)."""
     from api.db import ApiDatabase

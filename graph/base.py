@@ -29,8 +29,13 @@ class WriteSummary:
         return WriteSummary(*(a + b for a, b in zip(self.astuple(), other.astuple(), strict=True)))
 
     def astuple(self) -> tuple[int, int, int, int, int]:
-        return (self.nodes_created, self.nodes_deleted, self.relationships_created,
-                self.relationships_deleted, self.properties_set)
+        return (
+            self.nodes_created,
+            self.nodes_deleted,
+            self.relationships_created,
+            self.relationships_deleted,
+            self.properties_set,
+        )
 
 
 @dataclass
@@ -67,8 +72,7 @@ class GraphStore(Protocol):
         """Create the uniqueness constraints and indexes of ``graph.schema`` (idempotent)."""
         ...
 
-    def stats(self) -> GraphStats:
-        ...
+    def stats(self) -> GraphStats: ...
 
     def clear(self) -> None:
         """Delete every node and relationship (indexes stay)."""
@@ -78,8 +82,7 @@ class GraphStore(Protocol):
         """True when the database answers a trivial query."""
         ...
 
-    def close(self) -> None:
-        ...
+    def close(self) -> None: ...
 
 
 def batched(rows: list[Row], size: int) -> Iterator[list[Row]]:

@@ -64,9 +64,14 @@ def test_ingest_stats_export_import(env: Path, tmp_path: Path) -> None:
 def test_bad_corpus_is_reported_and_nothing_written(env: Path, tmp_path: Path) -> None:
     assert runner.invoke(app, ["ingest"]).exit_code == 0
     runner.invoke(app, ["graph", "export", str(tmp_path / "before.jsonl")])
-    (env / "faqs" / "bad.yaml").write_text("- {id: faq.bad.one, question: 问一个问题, answer: 答一下嘛, matters: [x.gone]}\n")
+    (env / "faqs" / "bad.yaml").write_text(
+        "- {id: faq.bad.one, question: 问一个问题, answer: 答一下嘛, matters: [x.gone]}\n"
+    )
     (env / "matters" / "health.yaml").write_text(
-        (env / "matters" / "health.yaml").read_text().replace("description: 护士执业注册有效期为5年。", "description: 新的描述内容足够长。"))
+        (env / "matters" / "health.yaml")
+        .read_text()
+        .replace("description: 护士执业注册有效期为5年。", "description: 新的描述内容足够长。")
+    )
     result = runner.invoke(app, ["ingest"])
     assert result.exit_code == 1
     assert "faqs/bad.yaml" in result.output and "unknown matter 'x.gone'" in result.output

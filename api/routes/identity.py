@@ -18,7 +18,8 @@ SessionPath = Path(pattern=SESSION_ID)
 
 class VerifyRequest(BaseModel):
     model_config = ConfigDict(
-        extra="forbid", json_schema_extra={"examples": [{"assertion": "eyJhbGciOiJIUzI1NiIs…", "channel": "text"}]}
+        extra="forbid",
+        json_schema_extra={"examples": [{"assertion": "eyJhbGciOiJIUzI1NiIs…", "channel": "text"}]},
     )
 
     assertion: str = Field(min_length=20, max_length=4096, description="the identity provider's signed JWT")
@@ -26,7 +27,9 @@ class VerifyRequest(BaseModel):
 
 
 class DevIdentityRequest(BaseModel):
-    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{"session_id": "web-1", "citizen_id": "c001"}]})
+    model_config = ConfigDict(
+        extra="forbid", json_schema_extra={"examples": [{"session_id": "web-1", "citizen_id": "c001"}]}
+    )
 
     session_id: str = Field(pattern=SESSION_ID)
     citizen_id: str = Field(default="c001", pattern=r"^[A-Za-z0-9_.\-]{1,64}$")

@@ -87,9 +87,9 @@ def login():  # type: ignore[no-untyped-def]
 @pytest.fixture(scope="module")
 def graph_runtime(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Runtime]:
     """A real embedded FalkorDB with the dialogue catalogue ingested, graph knowledge, hybrid retrieval."""
-    from dialogue.graph_knowledge import GraphKnowledge
     from corpus.ingest import ingest_corpus
     from dialogue.finder import RetrieverMatterFinder
+    from dialogue.graph_knowledge import GraphKnowledge
     from graph.falkor import FalkorDBGraphStore
     from graph.falkor_server import FalkorServer
     from retrieval.service import RetrievalService

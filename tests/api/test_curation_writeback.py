@@ -320,11 +320,15 @@ def test_an_import_with_one_bad_record_writes_nothing(client: TestClient, rt: Ru
     """The whole batch is checked against the corpus before the first record is written."""
     before = {p: p.read_bytes() for p in rt.settings.corpus_dir.rglob("*.yaml")}
     yaml_text = (
-        f"- id: faq.wb_batch_ok\n  question: 批量导入的问题？\n  answer: 批量导入的回答。\n  matters: [{MATTER}]\n"
-        "- id: faq.wb_batch_bad\n  question: 指向不存在事项的问题？\n  answer: 这是回答。\n  matters: [no.such_matter]\n"
+        f"- id: faq.wb_batch_ok\n  question: 批量导入的问题？\n  answer: 批量导入的回答。\n"
+        f"  matters: [{MATTER}]\n"
+        "- id: faq.wb_batch_bad\n  question: 指向不存在事项的问题？\n  answer: 这是回答。\n"
+        "  matters: [no.such_matter]\n"
     )
     r = client.post(
-        "/admin/import/corpus", data={"kind": "faq"}, files={"file": ("f.yaml", yaml_text.encode(), "text/yaml")}
+        "/admin/import/corpus",
+        data={"kind": "faq"},
+        files={"file": ("f.yaml", yaml_text.encode(), "text/yaml")},
     )
     assert r.status_code == 422, r.text
     assert "nothing imported" in r.json()["detail"] and "no.such_matter" in r.text

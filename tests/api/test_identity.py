@@ -34,7 +34,9 @@ def test_bad_assertions_are_refused_and_change_nothing(client: TestClient) -> No
     now = int(time.time())
     claims = {"iss": "yunxi-ids", "aud": "govguide", "sub": "c001", "sid": "v2", "iat": now, "exp": now + 60}
     forged = jwt.encode(claims, "not-the-identity-providers-key-0123456789", algorithm="HS256")
-    expired = jwt.encode({**claims, "iat": now - 300, "exp": now - 10}, DEV_IDENTITY_SECRET, algorithm="HS256")
+    expired = jwt.encode(
+        {**claims, "iat": now - 300, "exp": now - 10}, DEV_IDENTITY_SECRET, algorithm="HS256"
+    )
     long_lived = jwt.encode({**claims, "exp": now + 86_400}, DEV_IDENTITY_SECRET, algorithm="HS256")
     wrong_issuer = jwt.encode({**claims, "iss": "someone"}, DEV_IDENTITY_SECRET, algorithm="HS256")
     other_session = _assertion(client, "v3")

@@ -168,7 +168,9 @@ def _call(conn: http.client.HTTPConnection, method: str, path: str, body: Any = 
         headers["Authorization"] = f"Bearer {token}"
     if isinstance(body, str):
         headers["Content-Type"] = "application/x-www-form-urlencoded"
-    data = body.encode() if isinstance(body, str) else (json.dumps(body).encode() if body is not None else None)
+    data = (
+        body.encode() if isinstance(body, str) else (json.dumps(body).encode() if body is not None else None)
+    )
     conn.request(method, path, data, headers)
     r = conn.getresponse()
     payload = r.read()

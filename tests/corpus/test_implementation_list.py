@@ -29,12 +29,18 @@ def test_parse_days_and_materials() -> None:
     with pytest.raises(ValueError):
         parse_days("很快")
     assert parse_materials("1. 居民身份证（原件1份）\n2. 营业执照（复印件2份）") == [
-        ("居民身份证", 1, True), ("营业执照", 2, False)]
+        ("居民身份证", 1, True),
+        ("营业执照", 2, False),
+    ]
 
 
 def test_csv_rows_map_to_matters(corpus) -> None:  # type: ignore[no-untyped-def]
     result = import_table(DATA / "sample.csv", corpus)
-    assert [m.name for m in result.matters] == ["医疗机构执业登记（诊所）", "公共场所卫生许可证延续", "计划生育家庭特别扶助金申请"]
+    assert [m.name for m in result.matters] == [
+        "医疗机构执业登记（诊所）",
+        "公共场所卫生许可证延续",
+        "计划生育家庭特别扶助金申请",
+    ]
     clinic, renew, aid = result.matters
     assert clinic.department == "dept.health" and clinic.windows == ["B01"]
     assert (clinic.legal_limit_days, clinic.promised_limit_days) == (45, 15)
@@ -65,8 +71,21 @@ def test_xlsx_with_material_sheet(corpus, tmp_path: Path) -> None:  # type: igno
     wb = Workbook()
     ws = wb.active
     ws.title = "实施清单"
-    ws.append(["事项名称", "实施编码", "实施主体", "法定办结时限", "承诺办结时限", "申请材料", "设定依据", "办理地点"])
-    ws.append(["护士执业变更注册", "X-1", "卫健局", "20个工作日", "7个工作日", "", "《护士条例》第九条", "B01"])
+    ws.append(
+        [
+            "事项名称",
+            "实施编码",
+            "实施主体",
+            "法定办结时限",
+            "承诺办结时限",
+            "申请材料",
+            "设定依据",
+            "办理地点",
+        ]
+    )
+    ws.append(
+        ["护士执业变更注册", "X-1", "卫健局", "20个工作日", "7个工作日", "", "《护士条例》第九条", "B01"]
+    )
     mats = wb.create_sheet("申请材料")
     mats.append(["实施编码", "材料名称", "材料形式", "纸质材料份数"])
     mats.append(["X-1", "居民身份证", "原件", 1])
@@ -76,7 +95,9 @@ def test_xlsx_with_material_sheet(corpus, tmp_path: Path) -> None:  # type: igno
     [matter] = import_table(path, corpus).matters
     assert matter.windows == ["B01"] and matter.legal_limit_days == 20
     assert [(r.material, r.copies, r.original) for r in matter.materials] == [
-        ("mat.id_card", 1, True), ("health.mat.nurse_license", 2, False)]
+        ("mat.id_card", 1, True),
+        ("health.mat.nurse_license", 2, False),
+    ]
 
 
 def test_bad_rows_are_reported_with_line_numbers(corpus) -> None:  # type: ignore[no-untyped-def]
@@ -110,11 +131,22 @@ def test_real_guangdong_guides_parse(corpus, shared_data_dir: Path, tmp_path: Pa
 
     with path.open("w", encoding="utf-8", newline="") as f:
         w = csv.writer(f)
-        w.writerow(["事项名称", "实施主体", "法定办结时限", "承诺办结时限", "申请材料", "咨询方式", "到办事现场次数"])
+        w.writerow(
+            ["事项名称", "实施主体", "法定办结时限", "承诺办结时限", "申请材料", "咨询方式", "到办事现场次数"]
+        )
         for r in rows:
             # the provincial department is re-homed to our county's health bureau; every other value is real
-            w.writerow([r["matter_name"], "云溪县卫生健康局", r["handle_time"], r["handle_time_limit"],
-                        "\n".join(r["material_intro"]), r["consult_phone"], r["visit_number"]])
+            w.writerow(
+                [
+                    r["matter_name"],
+                    "云溪县卫生健康局",
+                    r["handle_time"],
+                    r["handle_time_limit"],
+                    "\n".join(r["material_intro"]),
+                    r["consult_phone"],
+                    r["visit_number"],
+                ]
+            )
     result = import_table(path, corpus)
     assert len(result.matters) == len(rows)
     for m, r in zip(result.matters, rows, strict=True):

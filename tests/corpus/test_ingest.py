@@ -54,13 +54,19 @@ def test_removed_records_leave_the_graph(embedded_store, test_corpus_dir: Path, 
     path.write_text(text[: text.index("- id: health.birth_cert_reissue")])
     bundles = root / "bundles.yaml"
     bundles.write_text(bundles.read_text().replace("health.birth_cert_reissue, ", ""))
-    bundles.write_text(bundles.read_text().replace("matters: [health.nurse_reregistration]",
-                                                   "matters: [health.nurse_reregistration, health.nurse_reregistration]"))
+    bundles.write_text(
+        bundles.read_text().replace(
+            "matters: [health.nurse_reregistration]",
+            "matters: [health.nurse_reregistration, health.nurse_reregistration]",
+        )
+    )
     corpus = load_corpus(root)
     report = ingest_corpus(embedded_store, corpus)
     assert report.changes.nodes_deleted == 1
     assert matter_detail(embedded_store, "health.birth_cert_reissue") is None
-    rows = embedded_store.query("MATCH (:Theme {id: 'theme.birth'})-[r:INCLUDES]->(m:Matter) RETURN count(r) AS n")
+    rows = embedded_store.query(
+        "MATCH (:Theme {id: 'theme.birth'})-[r:INCLUDES]->(m:Matter) RETURN count(r) AS n"
+    )
     assert rows == [{"n": 0}]
 
 
@@ -92,7 +98,11 @@ def test_matter_detail_returns_the_expected_facts(embedded_store, test_corpus_di
     assert [s.id for s in d.situations] == ["sit.agent"]
     assert d.situations[0].options == ["self", "agent"]
     [form] = d.forms
-    assert form.id == "form.nurse_registration" and [f.field_id for f in form.fields][:3] == ["name", "id_number", "phone"]
+    assert form.id == "form.nurse_registration" and [f.field_id for f in form.fields][:3] == [
+        "name",
+        "id_number",
+        "phone",
+    ]
     assert d.faq_ids and d.policy_ids == ["policy.health.nurse_regulation_10"]
     assert [b.id for b in d.bundles] == ["bundle.newborn"]
     assert d.source == "matters/health.yaml#0"

@@ -80,12 +80,21 @@ def test_unknown_key_is_rejected(test_corpus_dir: Path, tmp_path: Path) -> None:
         ("department: dept.health", "department: dept.nowhere", "unknown department 'dept.nowhere'"),
         ("windows: [B02]", "windows: [Y99]", "unknown window 'Y99'"),
         ("{material: mat.id_card}", "{material: mat.no_such_thing}", "unknown material 'mat.no_such_thing'"),
-        ("when: {sit.hukou_local: [nonlocal]}", "when: {sit.hukou_local: [abroad]}", "has no option 'abroad'"),
-        ("when: {sit.hukou_local: [nonlocal]}", "when: {sit.first_or_renew: [first]}", "not listed in situations"),
+        (
+            "when: {sit.hukou_local: [nonlocal]}",
+            "when: {sit.hukou_local: [abroad]}",
+            "has no option 'abroad'",
+        ),
+        (
+            "when: {sit.hukou_local: [nonlocal]}",
+            "when: {sit.first_or_renew: [first]}",
+            "not listed in situations",
+        ),
     ],
 )
-def test_dangling_references_are_reported(test_corpus_dir: Path, tmp_path: Path, old: str, new: str,
-                                          expected: str) -> None:
+def test_dangling_references_are_reported(
+    test_corpus_dir: Path, tmp_path: Path, old: str, new: str, expected: str
+) -> None:
     root = _copy(test_corpus_dir, tmp_path)
     path = root / "matters" / "health.yaml"
     text = path.read_text()
@@ -100,7 +109,8 @@ def test_dangling_references_are_reported(test_corpus_dir: Path, tmp_path: Path,
 def test_faq_pointing_at_missing_matter(test_corpus_dir: Path, tmp_path: Path) -> None:
     root = _copy(test_corpus_dir, tmp_path)
     (root / "faqs" / "extra.yaml").write_text(
-        "- {id: faq.x.one, question: 这个怎么办理, answer: 去窗口办理即可, matters: [health.gone]}\n")
+        "- {id: faq.x.one, question: 这个怎么办理, answer: 去窗口办理即可, matters: [health.gone]}\n"
+    )
     with pytest.raises(CorpusValidationError, match=r"faqs/extra.yaml.*unknown matter 'health.gone'"):
         load_corpus(root)
 
@@ -123,8 +133,12 @@ def test_unreachable_location(test_corpus_dir: Path, tmp_path: Path) -> None:
 def test_material_listed_twice(test_corpus_dir: Path, tmp_path: Path) -> None:
     root = _copy(test_corpus_dir, tmp_path)
     path = root / "matters" / "health.yaml"
-    path.write_text(path.read_text().replace(
-        "    - {material: mat.id_card}\n", "    - {material: mat.id_card}\n    - {material: mat.id_card, copies: 2}\n"))
+    path.write_text(
+        path.read_text().replace(
+            "    - {material: mat.id_card}\n",
+            "    - {material: mat.id_card}\n    - {material: mat.id_card, copies: 2}\n",
+        )
+    )
     with pytest.raises(CorpusValidationError, match="listed twice"):
         load_corpus(root)
 

@@ -40,7 +40,8 @@ def engine(demo_corpus_dir: Path) -> Iterator[Any]:
 def test_seed_conversation_stays_on_the_nurse_matter(engine: Any) -> None:
     turns = run_script(engine, "seed-1")
     assert [reply.matter_id for _, reply in turns if reply.matter_id] == [NURSE] * sum(
-        1 for _, reply in turns if reply.matter_id)
+        1 for _, reply in turns if reply.matter_id
+    )
     replies = dict(turns)
     assert "B01" in replies["护士执业证书怎么重新注册？要带什么？在哪个窗口？"].text
     submit = replies["提交"]
