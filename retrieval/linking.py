@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from itertools import chain
 
 from rapidfuzz import fuzz, process
 
@@ -58,6 +60,16 @@ def _cn_number(s: str) -> int | None:
     return None
 
 
+def _min_shared(text: str) -> int:
+    """Distinct characters a string must share with another for a partial_ratio >= ~86.
+
+    partial_ratio aligns the shorter string (length L) with a window of the longer; even counting the
+    shorter edge windows, a score >= 86 needs >= ~0.75 L matched characters. We require 0.7 L minus
+    the repeated characters (a conservative bound), and at least 1.
+    """
+    return max(1, int(0.7 * len(text)) - (len(text) - len(set(text))))
+
+
 @dataclass(frozen=True)
 class EntityName:
     """One linkable entity: its kind, id, official name and the other names people use."""
@@ -79,6 +91,7 @@ class EntityLinker:
     _fuzzy_keys: list[str] = field(default_factory=list)
     _key_lengths: list[int] = field(default_factory=list)
     _by_char: dict[str, set[str]] = field(default_factory=dict)  # character -> fuzzy keys containing it
+    _need: dict[str, int] = field(default_factory=dict)  # fuzzy key -> _min_shared(key)
 
     @classmethod
     def from_names(cls, names: Iterable[EntityName], **kwargs: float) -> EntityLinker:
@@ -102,6 +115,7 @@ class EntityLinker:
         self._fuzzy_keys = [k for k in self._surfaces if len(k) >= self.min_fuzzy_len]
         self._key_lengths = sorted({len(k) for k in self._surfaces})
         self._by_char = {}
+        self._need = {k: _min_shared(k) for k in self._fuzzy_keys}
         for k in self._fuzzy_keys:
             for c in set(k):
                 self._by_char.setdefault(c, set()).add(k)
@@ -146,12 +160,12 @@ class EntityLinker:
                         keep(EntityLink(e.kind, e.id, e.name, key, method, round(score, 4)))
         if fuzzy and len(q) >= self.min_fuzzy_len and self._fuzzy_keys:
             # A surface that fuzzily matches at >= ~86% shares most of its characters with the query;
-            # scoring only surfaces sharing >= 2 distinct characters skips most of the catalogue.
-            shared: dict[str, int] = {}
-            for c in set(q):
-                for k in self._by_char.get(c, ()):
-                    shared[k] = shared.get(k, 0) + 1
-            pool = sorted(k for k, n in shared.items() if n >= min(2, len(set(k))))
+            # scoring only surfaces sharing enough distinct characters (``_min_shared``) skips most of
+            # the catalogue without changing the result.
+            shared = Counter(chain.from_iterable(self._by_char.get(c, ()) for c in set(q)))
+            need_q = _min_shared(q)
+            need = self._need
+            pool = sorted(k for k, n in shared.items() if n >= min(need[k], need_q))
             for key, ratio, _ in process.extract(
                 q, pool, scorer=fuzz.partial_ratio, limit=8, score_cutoff=self.fuzzy_threshold
             ):
