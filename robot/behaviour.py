@@ -8,8 +8,9 @@ gone; the greeting is said once per visit. Silence in ``listen`` is not absence:
 ``listen_timeout_s`` of silence the robot checks once ("还有什么可以帮您？") and keeps listening; the visit
 ends (goodbye, back to the dock) only when a presence sensor reports the citizen gone (``PersonLeft``,
 after ``left_grace_s``, since detections flicker) or when there has been no sign of them — speech, or a
-sighting (``PersonDetected`` repeated by a sensor) — for ``absence_timeout_s`` since the robot last
-started listening. A citizen who pauses and asks the next question is answered, never greeted again.
+sighting (``PersonDetected`` repeated by a sensor) — for ``absence_timeout_s``. Waiting is counted from
+the end of the robot's own speech (estimated from its length): a long answer takes longer to say than
+the listen time-out. A citizen who pauses and asks the next question is answered, never greeted again.
 
 ``Behaviour.handle(event)`` returns the commands to carry out (say, ask the dialogue engine, navigate,
 cancel, dock, show); it performs no side effect itself, so every path is testable without a robot, and
@@ -152,10 +153,14 @@ class BehaviourConfig:
     listen_timeout_s: float = 15.0
     still_there: str = "请问还有什么可以帮您？"
     # The visit ends after this long without any sign of the citizen (speech or a sensor sighting),
-    # counted from the later of the last sign and the moment the robot started listening.
-    absence_timeout_s: float = 30.0
+    # counted from the later of the last sign and the end of the robot's last words (incl. the check).
+    absence_timeout_s: float = 20.0
     # After a presence sensor reports the citizen gone: they may only have stepped aside.
     left_grace_s: float = 3.0
+    # Speaking time per character (espeak-ng Mandarin at 170 wpm: ~0.3 s): silence and absence are
+    # counted from the end of the robot's own speech, not from when it was told to speak — a long
+    # answer takes longer to say than the listen time-out.
+    speech_s_per_char: float = 0.3
     arrived_timeout_s: float = 20.0
     guide_timeout_s: float = 300.0
     arrived_window_hint: str = "请准备好身份证"
@@ -179,6 +184,7 @@ class Behaviour:
         self._last_seen: float | None = None
         self._left_at: float | None = None
         self._prompted = False
+        self.speaking_until = 0.0  # when what the robot was told to say should be over (estimated)
 
     @property
     def in_visit(self) -> bool:
@@ -196,6 +202,15 @@ class Behaviour:
 
     def handle(self, event: Event) -> list[Command]:
         """Advance the machine by one event; return the commands to carry out, in order."""
+        cmds = self._handle(event)
+        for cmd in cmds:
+            if isinstance(cmd, Say):  # the citizen cannot answer before the robot has finished talking
+                start = max(self.speaking_until, event.now)
+                spoken = sum(ch.isalnum() for ch in cmd.text)
+                self.speaking_until = start + spoken * self.config.speech_s_per_char
+        return cmds
+
+    def _handle(self, event: Event) -> list[Command]:
         match event:
             case BatteryLow(level=level, now=now):
                 return self._battery_low(level, now)
@@ -317,11 +332,12 @@ class Behaviour:
         return [Say(text), self._go(State.ARRIVED, now)]
 
     def _tick(self, now: float) -> list[Command]:
-        waited = now - self._since
         c = self.config
+        since = max(self._since, self.speaking_until)  # waiting starts when the robot stops talking
+        waited = now - since
         gone = self._left_at is not None and now - self._left_at >= c.left_grace_s
         if self.state in (State.LISTEN, State.GREET):
-            last_sign = max(self._since, self._last_seen if self._last_seen is not None else self._since)
+            last_sign = max(since, self._last_seen if self._last_seen is not None else since)
             if gone or now - last_sign >= c.absence_timeout_s:
                 return self._return(now)
             if waited >= c.listen_timeout_s and not self._prompted:
@@ -330,7 +346,7 @@ class Behaviour:
             return []
         if self.state == State.ARRIVED and (gone or waited >= c.arrived_timeout_s):
             return self._return(now)
-        if self.state == State.GUIDE and waited >= c.guide_timeout_s:
+        if self.state == State.GUIDE and now - self._since >= c.guide_timeout_s:
             self._guiding = None
             return [
                 Cancel(),

@@ -8,6 +8,7 @@ in order. ``run_sim`` wires everything for ``govguide robot --sim``.
 
 from __future__ import annotations
 
+import dataclasses
 import queue
 import re
 import time
@@ -123,6 +124,12 @@ class RobotRuntime:
         self.lobby, self.driver, self.handler = lobby, driver, handler
         self.recognizer, self.synthesizer, self.corrector = recognizer, synthesizer, corrector
         self.display = display
+        if elderly:  # slower speech takes longer to finish before the citizen can answer
+            base = config or BehaviourConfig()
+            normal = getattr(synthesizer, "rate", None) or 170
+            config = dataclasses.replace(
+                base, speech_s_per_char=base.speech_s_per_char * normal / elderly_rate
+            )
         self.behaviour = Behaviour(lobby, config, location=driver.status().location or lobby.dock)
         self.elderly, self.elderly_rate = elderly, elderly_rate
         self.audio_out = audio_out

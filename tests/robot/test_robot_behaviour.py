@@ -6,6 +6,7 @@ from robot.behaviour import (
     Ask,
     BatteryLow,
     Behaviour,
+    BehaviourConfig,
     Cancel,
     Command,
     Dock,
@@ -43,8 +44,10 @@ def test_full_guided_visit_and_return(lobby: LobbyMap) -> None:
     assert b.state == State.GUIDE
     arrived = b.handle(NavArrived("loc.win_b01", 60))
     assert says(arrived) == ["B01窗口到了，请准备好身份证。"] and b.state == State.ARRIVED
-    assert b.handle(Tick(60 + b.config.arrived_timeout_s - 1)) == []
-    back = b.handle(Tick(60 + b.config.arrived_timeout_s))
+    done = b.speaking_until  # the wait starts when the announcement is over
+    assert 60 + 3 < done < 60 + 6  # 13 characters at ~0.3 s
+    assert b.handle(Tick(done + b.config.arrived_timeout_s - 1)) == []
+    back = b.handle(Tick(done + b.config.arrived_timeout_s + 0.01))
     assert any(isinstance(c, Dock) for c in back) and b.state == State.RETURNING
     b.handle(Docked(120))
     assert b.state == State.IDLE
@@ -84,33 +87,48 @@ def test_silence_is_not_absence_the_visit_ends_after_the_absence_window(lobby: L
     c = Behaviour(lobby).config
     at_dock = Behaviour(lobby)
     at_dock.handle(PersonDetected(0))
+    greeted = at_dock.speaking_until  # silence counts once the greeting has been said
+    assert at_dock.handle(Tick(greeted + c.listen_timeout_s - 1)) == []
     # Silence: the robot checks on the citizen once and keeps listening.
-    assert says(at_dock.handle(Tick(c.listen_timeout_s))) == [c.still_there]
-    assert at_dock.handle(Tick(c.listen_timeout_s + 1)) == [] and at_dock.state == State.LISTEN
-    at_dock.handle(Tick(c.absence_timeout_s))
+    assert says(at_dock.handle(Tick(greeted + c.listen_timeout_s + 0.01))) == [c.still_there]
+    checked = at_dock.speaking_until
+    assert at_dock.handle(Tick(checked + c.absence_timeout_s - 1)) == [] and at_dock.state == State.LISTEN
+    at_dock.handle(Tick(checked + c.absence_timeout_s + 0.01))
     assert at_dock.state == State.IDLE  # no sign of anyone for the whole window: idle at the dock
-    away = Behaviour(lobby, location="loc.help_desk")
+    away = Behaviour(lobby, location="loc.help_desk", config=BehaviourConfig(listen_timeout_s=60))
     away.handle(PersonDetected(0))
-    cmds = away.handle(Tick(c.absence_timeout_s + 1))
+    cmds = away.handle(Tick(away.speaking_until + c.absence_timeout_s + 0.01))
     assert any(isinstance(c_, Dock) for c_ in cmds) and away.state == State.RETURNING
+
+
+def test_a_long_answer_is_not_taken_for_silence(lobby: LobbyMap) -> None:
+    b = Behaviour(lobby)
+    b.handle(PersonDetected(0))
+    b.handle(Heard("护士执业证书重新注册要带什么", 8))
+    answer = "办理护士执业延续注册需要准备申请表、居民身份证、护士执业证书、护士执业健康体检证明。" * 2
+    b.handle(Replied(answer, [], now=9))
+    assert b.speaking_until > 9 + b.config.listen_timeout_s  # it takes longer to say than the time-out
+    assert b.handle(Tick(9 + b.config.listen_timeout_s)) == []  # still talking: no "还有什么可以帮您"
+    assert says(b.handle(Tick(b.speaking_until + b.config.listen_timeout_s + 0.01))) == [b.config.still_there]
 
 
 def test_a_citizen_who_pauses_and_asks_again_is_not_greeted_again(lobby: LobbyMap) -> None:
     b = Behaviour(lobby, location="loc.help_desk")
     c = b.config
     assert says(b.handle(PersonDetected(0))) == [c.greeting]
-    b.handle(Heard("护士执业证书重新注册要带什么", 2))
-    b.handle(Replied("需要带身份证。", [], now=3))
+    b.handle(Heard("护士执业证书重新注册要带什么", 8))
+    b.handle(Replied("需要带身份证。", [], now=9))
     assert b.state == State.LISTEN
     # Past the listen time-out (the old rule left here), within the absence window.
-    t = 3 + c.listen_timeout_s + 5
-    assert says(b.handle(Tick(3 + c.listen_timeout_s))) == [c.still_there]
+    quiet = b.speaking_until
+    assert says(b.handle(Tick(quiet + c.listen_timeout_s + 0.01))) == [c.still_there]
+    t = b.speaking_until + c.absence_timeout_s - 1
     assert b.handle(Tick(t)) == [] and b.state == State.LISTEN
     cmds = b.handle(Heard("带我到办事窗口", t))
     assert c.greeting not in says(cmds) and Ask("带我到办事窗口") in cmds and b.state == State.ANSWER
     # A sensor that keeps seeing the citizen keeps the visit open well past the absence window.
     b.handle(Replied("好的。", [], now=t + 1))
-    for now in range(int(t) + 2, int(t) + 2 + 3 * int(c.absence_timeout_s), 5):
+    for now in range(int(t) + 2, int(t) + 2 + 5 * int(c.absence_timeout_s), 5):
         b.handle(PersonDetected(now))
         assert c.greeting not in says(b.handle(Tick(now)))
     assert b.state == State.LISTEN
