@@ -56,6 +56,8 @@ def add_user_words(words: Iterable[str]) -> int:
                 jieba.add_word(w, freq=20000)  # type: ignore[attr-defined]
                 _jieba_words.add(w)
                 new += 1
+        if new:
+            _tokenize_cached.cache_clear()  # new words change how text splits
     return new
 
 
@@ -71,6 +73,12 @@ def user_dictionary(entries: Iterable[tuple[str, Sequence[str]]]) -> list[str]:
 
 def tokenize(text: str, *, chars: bool = True) -> list[str]:
     """jieba search-mode tokens without stop words, lowercased, plus single CJK characters."""
+    # One question is tokenised three times per search (BM25, pinyin, coverage features): cache it.
+    return list(_tokenize_cached(text, chars))
+
+
+@lru_cache(maxsize=4096)
+def _tokenize_cached(text: str, chars: bool) -> tuple[str, ...]:
     jieba = _jieba()
     out: list[str] = []
     for chunk in _WORD.findall(text.lower()):
@@ -80,7 +88,7 @@ def tokenize(text: str, *, chars: bool = True) -> list[str]:
                 out.append(tok)
         if chars:
             out.extend(f"#{c}" for c in chunk if _CJK.match(c) and c not in STOPWORDS)
-    return out
+    return tuple(out)
 
 
 class BM25Index:
