@@ -11,8 +11,10 @@ with file, record index, record id and YAML line.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 from collections import deque
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
@@ -78,25 +80,34 @@ class Corpus:
         return {r.id: r for r in getattr(self, kind)}
 
 
-_Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml when PyYAML has it: ~10x faster
+_SafeLoader: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml when PyYAML has it: ~10x faster
 
 
-def _parse(text: str) -> tuple[Any, list[int]]:
-    """The document and the 1-based line of each top-level sequence item (for error messages), from
-    one parse."""
-    loader = _Loader(text)
+@functools.lru_cache(maxsize=512)
+def parse_yaml(text: str) -> tuple[Any, yaml.Node | None]:
+    """Data and node tree of one file from one parse; cached by content, so re-checking the corpus after
+    an edit re-parses only the changed files. Callers must not mutate the result."""
+    loader = _SafeLoader(text)
     try:
         node = loader.get_single_node()
         data = loader.construct_document(node) if node is not None else None
     finally:
         loader.dispose()
-    lines = [item.start_mark.line + 1 for item in node.value] if isinstance(node, yaml.SequenceNode) else []
-    return data, lines
+    return data, node
 
 
-def _read_yaml(path: Path, rel: str, problems: list[CorpusProblem]) -> tuple[Any, list[int]]:
+def item_lines(node: yaml.Node | None) -> list[int]:
+    """1-based line of each top-level sequence item (for error messages)."""
+    return [n.start_mark.line + 1 for n in node.value] if isinstance(node, yaml.SequenceNode) else []
+
+
+def _read_yaml(
+    root: Path, rel: str, overrides: Mapping[str, str], problems: list[CorpusProblem]
+) -> tuple[Any, list[int]]:
     try:
-        return _parse(path.read_text(encoding="utf-8"))
+        text = overrides[rel] if rel in overrides else (root / rel).read_text(encoding="utf-8")
+        data, node = parse_yaml(text)
+        return data, item_lines(node)
     except (OSError, UnicodeDecodeError) as e:
         problems.append(CorpusProblem(rel, None, None, None, f"cannot read file: {e}"))
     except yaml.YAMLError as e:
@@ -129,15 +140,19 @@ def _validate_list(
     return out
 
 
-def _files(root: Path) -> list[tuple[str, type[BaseModel], Path]]:
-    found: list[tuple[str, type[BaseModel], Path]] = []
-    for name, model in LIST_FILES.items():
-        if (root / name).exists():
-            found.append((name, model, root / name))
+def corpus_files(root: Path, overrides: Mapping[str, str]) -> list[tuple[str, type[BaseModel]]]:
+    """The list files in load order: fixed files, then each folder's ``*.yaml`` and ``*.yml`` (each sorted),
+    including files that exist only in ``overrides``."""
+    out = [(name, model) for name, model in LIST_FILES.items() if name in overrides or (root / name).exists()]
     for folder, model in LIST_DIRS.items():
-        for p in sorted((root / folder).glob("*.yaml")) + sorted((root / folder).glob("*.yml")):
-            found.append((f"{folder}/{p.name}", model, p))
-    return found
+        names = {p.name for p in (root / folder).glob("*.y*ml")}
+        names |= {r.split("/", 1)[1] for r in overrides if r.startswith(folder + "/")}
+        out += [
+            (f"{folder}/{n}", model)
+            for ext in (".yaml", ".yml")
+            for n in sorted(x for x in names if x.endswith(ext))
+        ]
+    return out
 
 
 def corpus_version(root: Path) -> str:
@@ -149,8 +164,12 @@ def corpus_version(root: Path) -> str:
     return h.hexdigest()[:16]
 
 
-def load_corpus(root: Path) -> Corpus:
+def load_corpus(root: Path, overrides: Mapping[str, str] | None = None) -> Corpus:
     """Read, validate and cross-check a corpus directory.
+
+    ``overrides`` maps relative paths to the text they would hold (new paths are new files): the corpus as
+    it would be after writing them, without writing (``corpus.writer`` checks edits this way). Its
+    ``version`` is then left empty, since the files on disk are not what was checked.
 
     Raises:
         CorpusValidationError: with every problem found (file, record, line, message).
@@ -165,8 +184,9 @@ def load_corpus(root: Path) -> Corpus:
     attr_of = {
         m: a for a, m in [*((k.removesuffix(".yaml"), v) for k, v in LIST_FILES.items()), *LIST_DIRS.items()]
     }
-    for rel, model, path in _files(root):
-        data, lines = _read_yaml(path, rel, problems)
+    ov = dict(overrides or {})
+    for rel, model in corpus_files(root, ov):
+        data, lines = _read_yaml(root, rel, ov, problems)
         for i, rec in _validate_list(model, data, lines, rel, problems):
             rid = rec.id  # type: ignore[attr-defined]
             if rid in corpus.sources:
@@ -182,9 +202,8 @@ def load_corpus(root: Path) -> Corpus:
                 continue
             corpus.sources[rid] = f"{rel}#{i}"
             getattr(corpus, attr_of[model]).append(rec)
-    lobby_path = root / "lobby.yaml"
-    if lobby_path.exists():
-        data, _ = _read_yaml(lobby_path, "lobby.yaml", problems)
+    if "lobby.yaml" in ov or (root / "lobby.yaml").exists():
+        data, _ = _read_yaml(root, "lobby.yaml", ov, problems)
         if data is not None:
             try:
                 corpus.lobby = LobbyMap.model_validate(data)
@@ -202,7 +221,7 @@ def load_corpus(root: Path) -> Corpus:
         problems.extend(check_references(corpus))
     if problems:
         raise CorpusValidationError(problems)
-    corpus.version = corpus_version(root)
+    corpus.version = "" if ov else corpus_version(root)
     return corpus
 
 

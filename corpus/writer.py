@@ -4,11 +4,10 @@ A change is the upsert or the delete of one record of one kind; ``corpus.yaml_ed
 record's text into its file (the rest of the file, comments included, is kept byte for byte). New records
 go beside their closest relatives (``place_new``).
 
-Before anything is written, the whole corpus with the change applied is validated the way
-``corpus.loader.load_corpus`` validates it (schema, duplicate ids, every cross-reference); an invalid
-result raises ``CorpusValidationError`` and no file changes. Parsing uses libyaml and a cache keyed by
-file content, so an edit re-parses only the files that changed (the loader's pure-Python parse takes
-seconds on the full catalogue, and an edit must be visible in answers within 5 s).
+Before anything is written, the whole corpus with the change applied is validated by
+``corpus.loader.load_corpus`` with the changed files' text as overrides (schema, duplicate ids, every
+cross-reference); an invalid result raises ``CorpusValidationError`` and no file changes. The loader's
+parse cache is keyed by file content, so an edit re-parses only the files that changed.
 
 Files are replaced atomically (temporary file in the same folder, fsync, rename) while an exclusive
 ``flock`` on the corpus directory is held, so API workers editing at once serialise their
@@ -39,14 +38,12 @@ from typing import Any
 import yaml
 from pydantic import BaseModel, ValidationError
 
-from corpus.errors import CorpusProblem, CorpusValidationError
-from corpus.loader import LIST_DIRS, LIST_FILES, Corpus, _validate_list, check_references, corpus_version
+from corpus.loader import LIST_DIRS, LIST_FILES, Corpus, corpus_files, corpus_version, load_corpus, parse_yaml
 from corpus.models import (
     FAQ,
     Bundle,
     Department,
     Form,
-    LobbyMap,
     Material,
     Matter,
     Policy,
@@ -54,7 +51,7 @@ from corpus.models import (
     Theme,
     Window,
 )
-from corpus.yaml_edit import CorpusWriteError, item_lines, parse_yaml, splice
+from corpus.yaml_edit import CorpusWriteError, splice
 
 # kind (singular, as the curation API names it) -> model; the loader maps the model to its file or folder.
 KIND_MODELS: dict[str, type[BaseModel]] = {
@@ -105,110 +102,25 @@ class WriteResult:
 
 
 # ------------------------------------------------------------------------------------------ checking
-def _folder_files(root: Path, folder: str, extra: Sequence[str]) -> list[str]:
-    """A folder's files in the loader's order (``*.yaml`` then ``*.yml``, each sorted), plus new ones."""
-    names = {p.name for p in (root / folder).glob("*.y*ml")} | {r.split("/", 1)[1] for r in extra}
-    return [f"{folder}/{n}" for ext in (".yaml", ".yml") for n in sorted(x for x in names if x.endswith(ext))]
+def check_corpus(root: Path, overrides: Mapping[str, str] | None = None) -> Corpus:
+    """Validate the corpus directory with some files' text replaced (``load_corpus`` with overrides).
 
-
-def _listing(root: Path, overrides: Mapping[str, str]) -> list[tuple[str, type[BaseModel]]]:
-    out = [(name, model) for name, model in LIST_FILES.items() if name in overrides or (root / name).exists()]
-    for folder, model in LIST_DIRS.items():
-        extra = [r for r in overrides if r.startswith(folder + "/")]
-        out += [(rel, model) for rel in _folder_files(root, folder, extra)]
-    return out
+    Raises:
+        CorpusValidationError: every problem found (file, record, line, message).
+    """
+    return load_corpus(Path(root), overrides)
 
 
 def _text(root: Path, rel: str, overrides: Mapping[str, str]) -> str:
     return overrides[rel] if rel in overrides else (root / rel).read_text(encoding="utf-8")
 
 
-def check_corpus(root: Path, overrides: Mapping[str, str] | None = None) -> Corpus:
-    """Validate the corpus directory as ``load_corpus`` does, with some files' text replaced.
-
-    ``overrides`` maps relative paths to the text they would hold (new paths are new files). The result
-    equals ``load_corpus(root)`` after writing them (the writer's tests hold it to that).
-
-    Raises:
-        CorpusValidationError: every problem found (file, record, line, message).
-    """
-    root = Path(root)
-    ov = dict(overrides or {})
-    problems: list[CorpusProblem] = []
-    if not root.is_dir():
-        raise CorpusValidationError(
-            [CorpusProblem(str(root), None, None, None, "corpus directory not found")]
-        )
-    corpus = Corpus()
-    attr_of = {
-        m: a for a, m in [*((k.removesuffix(".yaml"), v) for k, v in LIST_FILES.items()), *LIST_DIRS.items()]
-    }
-    for rel, model in _listing(root, ov):
-        parsed = _parse_file(root, rel, ov, problems)
-        if parsed is None:
-            continue
-        data, node = parsed
-        lines = item_lines(node)
-        for i, rec in _validate_list(model, data, lines, rel, problems):
-            rid = rec.id  # type: ignore[attr-defined]
-            if rid in corpus.sources:
-                problems.append(
-                    CorpusProblem(
-                        rel,
-                        i,
-                        rid,
-                        lines[i] if i < len(lines) else None,
-                        f"duplicate id, first defined in {corpus.sources[rid]}",
-                    )
-                )
-                continue
-            corpus.sources[rid] = f"{rel}#{i}"
-            getattr(corpus, attr_of[model]).append(rec)
-    if "lobby.yaml" in ov or (root / "lobby.yaml").exists():
-        parsed = _parse_file(root, "lobby.yaml", ov, problems)
-        if parsed is not None and parsed[0] is not None:
-            try:
-                corpus.lobby = LobbyMap.model_validate(parsed[0])
-                for i, loc in enumerate(corpus.lobby.locations):
-                    if loc.id in corpus.sources:
-                        problems.append(CorpusProblem("lobby.yaml", i, loc.id, None, "duplicate id"))
-                    corpus.sources[loc.id] = f"lobby.yaml#locations/{i}"
-            except ValidationError as e:
-                for err in e.errors():
-                    loc_s = ".".join(str(p) for p in err["loc"])
-                    problems.append(CorpusProblem("lobby.yaml", None, None, None, f"{loc_s}: {err['msg']}"))
-    else:
-        problems.append(CorpusProblem("lobby.yaml", None, None, None, "lobby map file is missing"))
-    if not problems:
-        problems.extend(check_references(corpus))
-    if problems:
-        raise CorpusValidationError(problems)
-    return corpus
-
-
-def _parse_file(
-    root: Path, rel: str, ov: Mapping[str, str], problems: list[CorpusProblem]
-) -> tuple[Any, yaml.Node | None] | None:
-    try:
-        return parse_yaml(_text(root, rel, ov))
-    except (OSError, UnicodeDecodeError) as e:
-        problems.append(CorpusProblem(rel, None, None, None, f"cannot read file: {e}"))
-    except yaml.YAMLError as e:
-        mark = getattr(e, "problem_mark", None)
-        problems.append(
-            CorpusProblem(rel, None, None, mark.line + 1 if mark else None, f"YAML syntax error: {e}")
-        )
-    return None
-
-
-# ------------------------------------------------------------------------------------------ placing
 def _kind_files(root: Path, kind: str, texts: Mapping[str, str]) -> list[str]:
     model = KIND_MODELS[kind]
     for name, m in LIST_FILES.items():
         if m is model:
             return [name]
-    folder = next(f for f, m in LIST_DIRS.items() if m is model)
-    return _folder_files(root, folder, [r for r in texts if r.startswith(folder + "/")])
+    return [rel for rel, m in corpus_files(root, texts) if m is model]
 
 
 def _records(root: Path, rel: str, texts: Mapping[str, str]) -> list[dict[str, Any]]:

@@ -9,7 +9,6 @@ A dumped record keeps the keys, key order, collection styles and double quotes t
 from __future__ import annotations
 
 import datetime as dt
-import functools
 import re
 from collections.abc import Mapping
 from typing import Any
@@ -18,29 +17,11 @@ import yaml
 from pydantic import BaseModel
 
 from corpus.errors import CorpusError
-
-_SafeLoader: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+from corpus.loader import parse_yaml
 
 
 class CorpusWriteError(CorpusError):
     """The change cannot be written: unknown kind or record, unsupported file layout, lock, I/O."""
-
-
-# ------------------------------------------------------------------------------------------ parsing
-@functools.lru_cache(maxsize=512)
-def parse_yaml(text: str) -> tuple[Any, yaml.Node | None]:
-    """Data and node tree of one file (libyaml); cached by content. Callers must not mutate the result."""
-    loader = _SafeLoader(text)
-    try:
-        node = loader.get_single_node()
-        data = loader.construct_document(node) if node is not None else None
-    finally:
-        loader.dispose()
-    return data, node
-
-
-def item_lines(node: yaml.Node | None) -> list[int]:
-    return [n.start_mark.line + 1 for n in node.value] if isinstance(node, yaml.SequenceNode) else []
 
 
 # ------------------------------------------------------------------------------------------ dumping
