@@ -16,7 +16,7 @@ from typing import Any
 from corpus.loader import Corpus
 from corpus.models import Location
 from graph.base import GraphStore, Row, WriteSummary
-from graph.schema import encode_when
+from graph.schema import NODES, encode_when
 from graph.writer import delete_missing, replace_relationships, upsert_nodes
 
 META_ID = "meta.corpus"
@@ -108,26 +108,8 @@ def corpus_rows(c: Corpus) -> GraphRows:
         for f in c.forms
         for fld in f.fields
     ]
-    matter_props = (
-        "id",
-        "name",
-        "code",
-        "aliases",
-        "colloquial",
-        "description",
-        "target",
-        "type",
-        "legal_limit_days",
-        "promised_limit_days",
-        "fee",
-        "fee_basis",
-        "online_level",
-        "max_visits",
-        "legal_basis",
-        "phone",
-        "conditions",
-        "steps",
-    )
+    # The Matter properties the graph schema declares (source is set from the loader's positions).
+    matter_props = [k for k in next(n.properties for n in NODES if n.label == "Matter") if k != "source"]
     g.nodes["Matter"] = [
         _clean({**{k: getattr(m, k) for k in matter_props}, "source": src[m.id]}) for m in c.matters
     ]
