@@ -115,6 +115,7 @@ class RetrievalResult:
     evidence: list[Evidence] = field(default_factory=list)
     notice: str = ""  # set for empty / truncated queries
     timings_ms: dict[str, float] = field(default_factory=dict)
+    corrected: str = ""  # the question as searched, when homophone correction changed it (身份正 -> 身份证)
 
     @property
     def matter_ids(self) -> list[str]:

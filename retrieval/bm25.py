@@ -61,6 +61,21 @@ def add_user_words(words: Iterable[str]) -> int:
     return new
 
 
+def user_words() -> frozenset[str]:
+    """The domain words added with ``add_user_words`` so far."""
+    with _jieba_lock:
+        return frozenset(_jieba_words)
+
+
+def general_frequency(word: str) -> int:
+    """How common ``word`` is in jieba's dictionary (0 when it is not a word there)."""
+    jieba = _jieba()
+    dt = jieba.dt  # type: ignore[attr-defined]
+    if not dt.initialized:
+        dt.initialize()
+    return int(dt.FREQ.get(word) or 0)
+
+
 def user_dictionary(entries: Iterable[tuple[str, Sequence[str]]]) -> list[str]:
     """Dictionary words from (name, aliases) pairs: every name and alias, deduplicated, in order."""
     seen: dict[str, None] = {}

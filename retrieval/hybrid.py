@@ -38,6 +38,7 @@ from retrieval.linking import EntityLinker
 from retrieval.oos import OOSModel
 from retrieval.pinyin import pinyin_index
 from retrieval.ranker import LinearRanker, candidate_features
+from retrieval.spelling import HomophoneCorrector, add_documents, catalogue_corrector
 
 MAX_QUERY_CHARS = 256
 # Entities whose mention points at a group of matters (life events, bundles).
@@ -74,6 +75,7 @@ class SystemRun:
     timings_ms: dict[str, float]
     scores: dict[str, dict[str, float]] = field(default_factory=dict)  # system -> matter -> score
     link_methods: dict[str, str] = field(default_factory=dict)  # matter -> exact | alias | fuzzy | group
+    corrected: str = ""  # the question after homophone correction, when that changed it
 
 
 def _views(hits: Sequence[Hit], prefix: str) -> dict[str, dict[str, float]]:
@@ -104,6 +106,7 @@ class HybridRetriever:
         expander: Expander | None = None,
         bm25: BM25Index | None = None,
         pinyin: BM25Index | None = None,
+        corrector: HomophoneCorrector | None = None,
     ) -> None:
         self.embedder = embedder
         self.index = index
@@ -116,6 +119,8 @@ class HybridRetriever:
         if not len(self.pinyin):
             self.pinyin.add(d for d in self.docs.values() if not is_phrase(d.id))
         self.linker = linker or EntityLinker()
+        # Sound-alike typos (身份正 -> 身份证) fixed before any channel reads the question.
+        self.corrector = corrector if corrector is not None else catalogue_corrector(self.docs.values())
         # theme/bundle id -> its matter ids
         self.groups: dict[str, list[str]] = {k: list(v) for k, v in (groups or {}).items()}
         self.params = params or RetrieverParams()
@@ -130,6 +135,7 @@ class HybridRetriever:
         self.index.upsert([d.id for d in docs], self.embedder.embed_passages([d.text for d in docs]))
         self.bm25.add(d for d in docs if not is_phrase(d.id))
         self.pinyin.add(d for d in docs if not is_phrase(d.id))
+        add_documents(self.corrector, docs)
         self.docs.update({d.id: d for d in docs})
 
     def remove_documents(self, doc_ids: Sequence[str]) -> int:
@@ -203,6 +209,8 @@ class HybridRetriever:
         """
         cand = self.params.candidates
         t0 = time.perf_counter()
+        original, query = query, self.corrector.correct(query)
+        t_spell = time.perf_counter()
         vec = self._embed_query(query)
         t1 = time.perf_counter()
         vpairs = self.index.search(vec[None, :], cand + len(exclude))[0]
@@ -260,13 +268,15 @@ class HybridRetriever:
             ),
         }
         timings = {
-            "embed": (t1 - t0) * 1e3,
+            "spell": (t_spell - t0) * 1e3,
+            "embed": (t1 - t_spell) * 1e3,
             "vector": (t2 - t1) * 1e3,
             "bm25": (t3 - t2) * 1e3,
             "pinyin": (t4 - t3) * 1e3,
             "link": (t5 - t4) * 1e3,
         }
-        return SystemRun(rankings, via, features, links, timings, scores, link_methods)
+        corrected = query if query != original else ""
+        return SystemRun(rankings, via, features, links, timings, scores, link_methods, corrected)
 
     def fuse_run(self, run: SystemRun) -> list[tuple[str, float]]:
         """Fuse the systems' rankings (learned ranker or score/RRF fusion) and add the fused-score
@@ -321,6 +331,7 @@ class HybridRetriever:
             links=run.links,
             notice=notice,
             timings_ms=dict(run.timings_ms),
+            corrected=run.corrected,
         )
         if expand and self.expander is not None and hits and not oos:
             t = time.perf_counter()
