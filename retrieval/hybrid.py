@@ -32,7 +32,8 @@ from retrieval.base import (
     VectorIndex,
 )
 from retrieval.bm25 import BM25Index, tokenize
-from retrieval.documents import base_id, is_phrase
+from retrieval.documents import PHRASE_SEP, base_id, is_phrase
+from retrieval.facets import facet_scores, matter_facets, query_facets
 from retrieval.fusion import FusionParams, fuse, matter_ranking, vector_matter_scores
 from retrieval.linking import EntityLinker
 from retrieval.oos import OOSModel
@@ -119,6 +120,9 @@ class HybridRetriever:
         if not len(self.pinyin):
             self.pinyin.add(d for d in self.docs.values() if not is_phrase(d.id))
         self.linker = linker or EntityLinker()
+        # matter -> the actions its name and aliases name (补领, 注销 …), from its "#name" phrase view
+        self.facets: dict[str, frozenset[str]] = {}
+        self._update_facets(self.docs.values())
         # Sound-alike typos (身份正 -> 身份证) fixed before any channel reads the question.
         self.corrector = corrector if corrector is not None else catalogue_corrector(self.docs.values())
         # theme/bundle id -> its matter ids
@@ -128,6 +132,11 @@ class HybridRetriever:
         self._qcache: OrderedDict[str, np.ndarray] = OrderedDict()
 
     # ---- incremental edits -----------------------------------------------------------------------
+    def _update_facets(self, docs: Iterable[Document]) -> None:
+        for d in docs:
+            if d.id.endswith(f"{PHRASE_SEP}name"):
+                self.facets[base_id(d.id)] = matter_facets([d.text])
+
     def upsert_documents(self, docs: Sequence[Document]) -> None:
         """Add or replace documents: one embedding call, no rebuild; the next query sees them."""
         if not docs:
@@ -136,11 +145,15 @@ class HybridRetriever:
         self.bm25.add(d for d in docs if not is_phrase(d.id))
         self.pinyin.add(d for d in docs if not is_phrase(d.id))
         add_documents(self.corrector, docs)
+        self._update_facets(docs)
         self.docs.update({d.id: d for d in docs})
 
     def remove_documents(self, doc_ids: Sequence[str]) -> int:
         """Remove documents everywhere; returns how many existed."""
         self.index.delete(doc_ids)
+        for d in doc_ids:
+            if d.endswith(f"{PHRASE_SEP}name"):
+                self.facets.pop(base_id(d), None)
         self.bm25.remove(doc_ids)
         self.pinyin.remove(doc_ids)
         return sum(1 for d in doc_ids if self.docs.pop(d, None) is not None)
@@ -231,11 +244,14 @@ class HybridRetriever:
         brank = matter_ranking(bhits)
         prank = matter_ranking(phits)
         link_scores, link_methods = self._link_scores(links)
+        facet_match, facet_conflict = facet_scores(query_facets(query), self.facets)
         scores = {
             "vector": vscore,
             "bm25": {m: s for m, _, s in brank},
             "pinyin": {m: s for m, _, s in prank},
             "link": link_scores,
+            "facet_match": facet_match,
+            "facet_conflict": facet_conflict,
             # per-view best similarities, for the learned ranker
             **_views(vhits, "vec"),
             **_views(bhits, "bm25"),

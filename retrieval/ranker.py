@@ -43,6 +43,8 @@ FEATURES: tuple[str, ...] = (
     "vfaq_gap",
     "bm25_matter",  # best BM25 score of the matter's own text / of its FAQs and policies, / best BM25
     "bm25_faq",
+    "facet_match",  # the question's action (lost, expired, first time …) is one the matter names
+    "facet_conflict",  # the matter names only other actions (``retrieval.facets``)
 )
 DEPTH = 20  # candidates per channel the ranker considers
 
@@ -100,6 +102,8 @@ def candidate_features(
             ),
             scores.get("bm25_matter", {}).get(m, 0.0) / bmax,
             scores.get("bm25_faq", {}).get(m, 0.0) / bmax,
+            scores.get("facet_match", {}).get(m, 0.0),
+            scores.get("facet_conflict", {}).get(m, 0.0),
         )
     return ids, x
 
