@@ -182,9 +182,10 @@ def evaluate_retriever(
     """Tune on dev, evaluate every system on ``split``; ``retriever`` is a ``HybridRetriever``.
 
     The hybrid's out-of-scope model is fitted on ``training`` + dev questions (dev alone when no training
-    questions are given); the baselines' thresholds on dev.
+    questions are given) and its threshold chosen on dev; the baselines' thresholds on dev.
     """
     from retrieval.fusion import hit_metrics, tune_fusion
+    from retrieval.oos import best_threshold as best_oos_threshold
     from retrieval.oos import fit_oos
     from retrieval.tuning import OOS_FEATURES, OOS_L2
 
@@ -226,6 +227,12 @@ def evaluate_retriever(
             [q.matter is not None for q in [*dev, *extra]],
             names=OOS_FEATURES,
             l2=OOS_L2,
+        )
+        # The training pool is 23% out of scope, mostly near-domain traps; the threshold comes from dev,
+        # whose share (13%) is the service's. Measured on dev halves (threshold on one half, F1 on the
+        # other, 20 splits): 0.832, against 0.793 with the pool's own F1-optimal threshold.
+        retriever.params.oos.threshold = best_oos_threshold(
+            retriever.params.oos, [r.features for r in runs], [q.matter is not None for q in dev]
         )
         tuned = {
             "fusion": params.as_dict(),
@@ -343,7 +350,7 @@ def run(
 
 
 DEV_WEIGHT = 3.0  # a dev question counts as much as three FAQ questions (citizens' own wording)
-TRAIN_WEIGHT = 2.0  # a training question: citizens' wording too, chosen on dev (1.0: 0.945, 2.0: 0.950)
+TRAIN_WEIGHT = 1.0  # a training question (1,605 of them): weight chosen on dev (1.0: hit@1 0.955, 2.0: 0.950)
 RANKER_L2 = 1e-3
 
 

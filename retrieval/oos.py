@@ -101,6 +101,18 @@ def fit_oos(
     model = OOSModel(
         weights=w.tolist(), bias=float(b), mean=mean.tolist(), scale=scale.tolist(), features=names
     )
+    model.threshold = best_threshold(model, features, in_scope)
+    return model
+
+
+def best_threshold(
+    model: OOSModel, features: Sequence[Mapping[str, float]], in_scope: Sequence[bool]
+) -> float:
+    """The in-scope probability threshold maximising out-of-scope F1 on these questions.
+
+    Choose it on questions with the share of out-of-scope ones the service will see: F1's best threshold
+    moves with that share, and a training pool rich in out-of-scope traps would set it too eagerly.
+    """
     probs = [model.in_scope_probability(f) for f in features]
     best_t, best_f1 = 0.5, -1.0
     for t in np.linspace(0.05, 0.95, 91):
@@ -108,5 +120,4 @@ def fit_oos(
         # prefer thresholds near 0.5 among ties: the model is calibrated there
         if f1 > best_f1 + 1e-9 or (abs(f1 - best_f1) <= 1e-9 and abs(t - 0.5) < abs(best_t - 0.5)):
             best_t, best_f1 = float(t), f1
-    model.threshold = round(best_t, 3)
-    return model
+    return round(best_t, 3)
