@@ -56,3 +56,33 @@ def test_evaluate_all_systems(documents: list[Document], entity_list: list[Entit
     assert "langchain_faiss" in report and "hybrid" in report
     cmp = compare_embedders(documents, questions, {"fake": FakeEmbedder()})
     assert 0.0 <= cmp["fake"]["hit@1"] <= 1.0
+
+
+def test_training_questions_are_valid_and_never_eval_questions() -> None:
+    """The ranker's and out-of-scope model's training questions: known matters, no eval question."""
+    from corpus.loader import load_corpus
+    from eval.retrieval_eval import TRAIN_DIR, load_training_questions
+
+    training = load_training_questions(TRAIN_DIR)
+    in_scope = [q for q in training if q.matter]
+    assert len(in_scope) >= 1500 and len(training) - len(in_scope) >= 500
+    assert {q.split for q in training} == {"train"}
+    matters = {m.id for m in load_corpus(Path(__file__).resolve().parents[2] / "corpus" / "data").matters}
+    assert {q.matter for q in in_scope} == matters  # every matter has training questions, all real
+    eval_texts = {"".join(q.q.split()) for q in load_questions()}
+    assert not [q.q for q in training if "".join(q.q.split()) in eval_texts]
+
+
+def test_out_of_scope_model_is_fitted_on_training_questions_and_calibrated_on_dev(
+    documents: list[Document], entity_list: list[EntityName]
+) -> None:
+    emb = FakeEmbedder()
+    index = FaissVectorIndex.build([d.id for d in documents], emb.embed_passages([d.text for d in documents]))
+    retriever = HybridRetriever(emb, index, documents, linker=EntityLinker.from_names(entity_list))
+    questions = load_questions(DATA / "questions.yaml")
+    dev_only = evaluate_retriever(retriever, questions, "test", systems=("hybrid",))["tuned"]["oos"]
+    extra = [Question(q.q, q.matter, q.category, "train") for q in questions if q.split == "test"][:4]
+    extra += [Question("红烧肉怎么做", None, "oos", "train"), Question("明天下雨吗", None, "oos", "train")]
+    pooled = evaluate_retriever(retriever, questions, "test", systems=("hybrid",), training=extra)["tuned"]["oos"]
+    assert pooled["weights"] != dev_only["weights"]  # the training questions changed the fit
+    assert 0.05 <= pooled["threshold"] <= 0.95
