@@ -83,6 +83,7 @@ def test_out_of_scope_model_is_fitted_on_training_questions_and_calibrated_on_de
     dev_only = evaluate_retriever(retriever, questions, "test", systems=("hybrid",))["tuned"]["oos"]
     extra = [Question(q.q, q.matter, q.category, "train") for q in questions if q.split == "test"][:4]
     extra += [Question("红烧肉怎么做", None, "oos", "train"), Question("明天下雨吗", None, "oos", "train")]
-    pooled = evaluate_retriever(retriever, questions, "test", systems=("hybrid",), training=extra)["tuned"]["oos"]
+    result = evaluate_retriever(retriever, questions, "test", systems=("hybrid",), training=extra)
+    pooled = result["tuned"]["oos"]
     assert pooled["weights"] != dev_only["weights"]  # the training questions changed the fit
     assert 0.05 <= pooled["threshold"] <= 0.95
