@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from retrieval.base import Document
 from retrieval.facets import facet_scores, matter_facets, query_facets
 from retrieval.ranker import FEATURES, candidate_features
 
@@ -40,3 +41,22 @@ def test_the_ranker_sees_both_facet_features() -> None:
     col = {f: i for i, f in enumerate(FEATURES)}
     assert x[ids.index("b"), col["facet_match"]] == 1.0 and x[ids.index("a"), col["facet_match"]] == 0.0
     assert x[ids.index("a"), col["facet_conflict"]] == 1.0
+
+
+def test_a_curator_edit_updates_facets_and_spelling_targets(documents: list[Document]) -> None:
+    from retrieval.bm25 import add_user_words
+    from retrieval.documents import build_documents
+    from retrieval.hybrid import HybridRetriever
+    from retrieval.testing import FakeEmbedder
+    from retrieval.vector_index import FaissVectorIndex
+
+    emb = FakeEmbedder()
+    index = FaissVectorIndex.build([d.id for d in documents], emb.embed_passages([d.text for d in documents]))
+    r = HybridRetriever(emb, index, documents)
+    new = {"id": "police.boat_licence_reissue", "name": "渔船牌照补领", "aliases": [], "colloquial": []}
+    add_user_words(["渔船牌照"])
+    r.upsert_documents(build_documents([new]))
+    assert r.facets["police.boat_licence_reissue"] == {"reissue"}
+    assert r.search("鱼船牌照丢了", 3, expand=False).corrected == "渔船牌照丢了"
+    r.forget_matter("police.boat_licence_reissue")
+    assert "police.boat_licence_reissue" not in r.facets
