@@ -115,7 +115,8 @@ class RetrievalResult:
     evidence: list[Evidence] = field(default_factory=list)
     notice: str = ""  # set for empty / truncated queries
     timings_ms: dict[str, float] = field(default_factory=dict)
-    corrected: str = ""  # the question as searched, when homophone correction changed it (身份正 -> 身份证)
+    # the question as searched, when dialect normalisation or homophone correction changed it
+    corrected: str = ""
 
     @property
     def matter_ids(self) -> list[str]:

@@ -32,6 +32,7 @@ from retrieval.base import (
     VectorIndex,
 )
 from retrieval.bm25 import BM25Index, tokenize
+from retrieval.dialect import normalise
 from retrieval.documents import PHRASE_SEP, base_id, is_phrase
 from retrieval.facets import facet_scores, matter_facets, query_facets
 from retrieval.fusion import FusionParams, fuse, matter_ranking, vector_matter_scores
@@ -76,7 +77,7 @@ class SystemRun:
     timings_ms: dict[str, float]
     scores: dict[str, dict[str, float]] = field(default_factory=dict)  # system -> matter -> score
     link_methods: dict[str, str] = field(default_factory=dict)  # matter -> exact | alias | fuzzy | group
-    corrected: str = ""  # the question after homophone correction, when that changed it
+    corrected: str = ""  # the question after dialect normalisation and spelling correction, if changed
 
 
 def _views(hits: Sequence[Hit], prefix: str) -> dict[str, dict[str, float]]:
@@ -123,7 +124,8 @@ class HybridRetriever:
         # matter -> the actions its name and aliases name (补领, 注销 …), from its "#name" phrase view
         self.facets: dict[str, frozenset[str]] = {}
         self._update_facets(self.docs.values())
-        # Sound-alike typos (身份正 -> 身份证) fixed before any channel reads the question.
+        # Dialect words (咋个, 莫得) and sound-alike typos (身份正 -> 身份证) are fixed before any
+        # channel reads the question.
         self.corrector = corrector if corrector is not None else catalogue_corrector(self.docs.values())
         # theme/bundle id -> its matter ids
         self.groups: dict[str, list[str]] = {k: list(v) for k, v in (groups or {}).items()}
@@ -222,7 +224,7 @@ class HybridRetriever:
         """
         cand = self.params.candidates
         t0 = time.perf_counter()
-        original, query = query, self.corrector.correct(query)
+        original, query = query, self.corrector.correct(normalise(query))
         t_spell = time.perf_counter()
         vec = self._embed_query(query)
         t1 = time.perf_counter()
