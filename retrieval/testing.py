@@ -4,10 +4,15 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from retrieval.base import Document, Evidence, MatterHit
+
+if TYPE_CHECKING:  # the retriever imports much more than the fakes need
+    from retrieval.hybrid import HybridRetriever
+    from retrieval.linking import EntityLinker
 
 
 class FakeEmbedder:
@@ -51,3 +56,13 @@ class FakeExpander:
             Evidence(matter_id=h.matter_id, name=h.name, score=h.score, matched=matched.get(h.matter_id, []))
             for h in hits
         ]
+
+
+def fake_retriever(docs: Sequence[Document], linker: EntityLinker | None = None) -> HybridRetriever:
+    """A ``HybridRetriever`` over ``docs`` with a ``FakeEmbedder`` and an exact FAISS index."""
+    from retrieval.hybrid import HybridRetriever
+    from retrieval.vector_index import FaissVectorIndex
+
+    emb = FakeEmbedder()
+    index = FaissVectorIndex.build([d.id for d in docs], emb.embed_passages([d.text for d in docs]))
+    return HybridRetriever(emb, index, docs, linker=linker)

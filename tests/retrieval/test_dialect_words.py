@@ -19,11 +19,7 @@ def test_mandarin_questions_are_left_alone() -> None:
 
 
 def test_the_retriever_searches_the_normalised_question(documents: list[Document]) -> None:
-    from retrieval.hybrid import HybridRetriever
-    from retrieval.testing import FakeEmbedder
-    from retrieval.vector_index import FaissVectorIndex
+    from retrieval.testing import fake_retriever
 
-    emb = FakeEmbedder()
-    index = FaissVectorIndex.build([d.id for d in documents], emb.embed_passages([d.text for d in documents]))
-    r = HybridRetriever(emb, index, documents)
+    r = fake_retriever(documents)
     assert r.search("娃儿的户口咋个上", 3, expand=False).corrected == "孩子的户口怎么上"

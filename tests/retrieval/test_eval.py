@@ -15,10 +15,8 @@ from eval.retrieval_eval import (
     metrics,
 )
 from retrieval.base import Document
-from retrieval.hybrid import HybridRetriever
 from retrieval.linking import EntityLinker, EntityName
-from retrieval.testing import FakeEmbedder
-from retrieval.vector_index import FaissVectorIndex
+from retrieval.testing import FakeEmbedder, fake_retriever
 
 DATA = Path(__file__).resolve().parent.parent / "data" / "retrieval"
 
@@ -42,9 +40,7 @@ def test_best_threshold_separates_scores() -> None:
 
 
 def test_evaluate_all_systems(documents: list[Document], entity_list: list[EntityName]) -> None:
-    emb = FakeEmbedder()
-    index = FaissVectorIndex.build([d.id for d in documents], emb.embed_passages([d.text for d in documents]))
-    retriever = HybridRetriever(emb, index, documents, linker=EntityLinker.from_names(entity_list))
+    retriever = fake_retriever(documents, EntityLinker.from_names(entity_list))
     questions = load_questions(DATA / "questions.yaml")
     result = evaluate_retriever(retriever, questions, "test")
     assert set(result["systems"]) == set(SYSTEMS)
@@ -76,9 +72,7 @@ def test_training_questions_are_valid_and_never_eval_questions() -> None:
 def test_out_of_scope_model_is_fitted_on_training_questions_and_calibrated_on_dev(
     documents: list[Document], entity_list: list[EntityName]
 ) -> None:
-    emb = FakeEmbedder()
-    index = FaissVectorIndex.build([d.id for d in documents], emb.embed_passages([d.text for d in documents]))
-    retriever = HybridRetriever(emb, index, documents, linker=EntityLinker.from_names(entity_list))
+    retriever = fake_retriever(documents, EntityLinker.from_names(entity_list))
     questions = load_questions(DATA / "questions.yaml")
     dev_only = evaluate_retriever(retriever, questions, "test", systems=("hybrid",))["tuned"]["oos"]
     extra = [Question(q.q, q.matter, q.category, "train") for q in questions if q.split == "test"][:4]

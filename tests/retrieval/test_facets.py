@@ -46,13 +46,9 @@ def test_the_ranker_sees_both_facet_features() -> None:
 def test_a_curator_edit_updates_facets_and_spelling_targets(documents: list[Document]) -> None:
     from retrieval.bm25 import add_user_words
     from retrieval.documents import build_documents
-    from retrieval.hybrid import HybridRetriever
-    from retrieval.testing import FakeEmbedder
-    from retrieval.vector_index import FaissVectorIndex
+    from retrieval.testing import fake_retriever
 
-    emb = FakeEmbedder()
-    index = FaissVectorIndex.build([d.id for d in documents], emb.embed_passages([d.text for d in documents]))
-    r = HybridRetriever(emb, index, documents)
+    r = fake_retriever(documents)
     new = {"id": "police.boat_licence_reissue", "name": "渔船牌照补领", "aliases": [], "colloquial": []}
     add_user_words(["渔船牌照"])
     r.upsert_documents(build_documents([new]))

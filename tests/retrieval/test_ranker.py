@@ -7,12 +7,11 @@ import pytest
 
 from retrieval.base import Document
 from retrieval.fusion import FusionParams
-from retrieval.hybrid import HybridRetriever, RetrieverParams
+from retrieval.hybrid import RetrieverParams
 from retrieval.linking import EntityLinker, EntityName
 from retrieval.ranker import FEATURES, LinearRanker, candidate_features, fit_ranker
-from retrieval.testing import FakeEmbedder
+from retrieval.testing import fake_retriever
 from retrieval.tuning import TrainingQuery, faq_queries, train_ranker
-from retrieval.vector_index import FaissVectorIndex
 
 
 def test_candidate_features_by_hand() -> None:
@@ -50,9 +49,7 @@ def test_fit_ranker_learns_which_feature_predicts_gold() -> None:
 def test_retriever_trained_on_faqs_uses_the_ranker(
     documents: list[Document], entity_list: list[EntityName]
 ) -> None:
-    emb = FakeEmbedder()
-    index = FaissVectorIndex.build([d.id for d in documents], emb.embed_passages([d.text for d in documents]))
-    retriever = HybridRetriever(emb, index, documents, linker=EntityLinker.from_names(entity_list))
+    retriever = fake_retriever(documents, EntityLinker.from_names(entity_list))
     queries = faq_queries(retriever.docs)
     ids = _faq_ids(documents)
     assert queries and [next(iter(q.exclude)) for q in queries] == ids

@@ -55,15 +55,10 @@ def test_targets_must_be_domain_terms_or_catalogue_specific_words() -> None:
 
 
 def test_the_hybrid_retriever_searches_the_corrected_question(documents: list[Document]) -> None:
-    from retrieval.hybrid import HybridRetriever
-    from retrieval.testing import FakeEmbedder
-    from retrieval.vector_index import FaissVectorIndex
+    from retrieval.testing import fake_retriever
 
-    fake_embedder = FakeEmbedder()
-    docs = [*documents, *DOCS]
-    index = FaissVectorIndex.build([d.id for d in docs], fake_embedder.embed_passages([d.text for d in docs]))
     add_user_words(["身份证"])
-    r = HybridRetriever(fake_embedder, index, docs)
+    r = fake_retriever([*documents, *DOCS])
     res = r.search("身份正丢了", 3, expand=False)
     assert res.corrected == "身份证丢了"
     assert r.search("身份证丢了", 3, expand=False).corrected == ""
