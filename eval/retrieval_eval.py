@@ -185,9 +185,7 @@ def evaluate_retriever(
     questions are given) and its threshold chosen on dev; the baselines' thresholds on dev.
     """
     from retrieval.fusion import hit_metrics, tune_fusion
-    from retrieval.oos import best_threshold as best_oos_threshold
-    from retrieval.oos import fit_oos
-    from retrieval.tuning import OOS_FEATURES, OOS_L2
+    from retrieval.tuning import fit_out_of_scope
 
     dev = [q for q in questions if q.split == "dev"]
     evalq = [q for q in questions if q.split == split]
@@ -222,17 +220,14 @@ def evaluate_retriever(
         oos_runs = runs + [retriever.run_systems(q.q) for q in extra]
         for r in oos_runs[len(runs) :]:
             retriever.fuse_run(r)
-        retriever.params.oos = fit_oos(
-            [r.features for r in oos_runs],
-            [q.matter is not None for q in [*dev, *extra]],
-            names=OOS_FEATURES,
-            l2=OOS_L2,
-        )
+        pool = [*dev, *extra]
         # The training pool is 23% out of scope, mostly near-domain traps; the threshold comes from dev,
-        # whose share (13%) is the service's. Measured on dev halves (threshold on one half, F1 on the
-        # other, 20 splits): 0.832, against 0.793 with the pool's own F1-optimal threshold.
-        retriever.params.oos.threshold = best_oos_threshold(
-            retriever.params.oos, [r.features for r in runs], [q.matter is not None for q in dev]
+        # whose share (13%) is the service's.
+        retriever.params.oos, retriever.params.question_form = fit_out_of_scope(
+            [r.features for r in oos_runs],
+            [q.q for q in pool],
+            [q.matter is not None for q in pool],
+            calibrate=[q.split == "dev" for q in pool],
         )
         tuned = {
             "fusion": params.as_dict(),
@@ -361,7 +356,7 @@ def retrain_ranker(
     dev split; installs it in ``retriever.params`` and returns the training summary. Test questions are
     never used."""
     from retrieval.fusion import FusionParams
-    from retrieval.tuning import TrainingQuery, faq_queries, train_ranker
+    from retrieval.tuning import TrainingQuery, faq_queries, train_matter_classifier, train_ranker
 
     queries = (
         faq_queries(retriever.docs)
@@ -372,8 +367,12 @@ def retrain_ranker(
             if q.split == "dev" and q.matter
         ]
     )
-    ranker, info = train_ranker(retriever, queries, l2=RANKER_L2)
+    # The ranker learns from the matter classifier's out-of-fold probabilities: on its own training
+    # questions the classifier would be near-certain, and the ranker would learn to trust it blindly.
+    classifier, oof = train_matter_classifier(queries)
+    ranker, info = train_ranker(retriever, queries, l2=RANKER_L2, classifier_scores=oof)
     retriever.params.ranker = ranker
+    retriever.params.matter_classifier = classifier
     retriever.params.fusion = FusionParams(method="learned", weights={})
     return {
         **info,

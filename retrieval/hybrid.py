@@ -41,6 +41,7 @@ from retrieval.oos import OOSModel
 from retrieval.pinyin import pinyin_index
 from retrieval.ranker import LinearRanker, candidate_features
 from retrieval.spelling import HomophoneCorrector, add_documents, catalogue_corrector
+from retrieval.text_classifier import IN_SCOPE, CharNgramClassifier
 
 MAX_QUERY_CHARS = 256
 # Entities whose mention points at a group of matters (life events, bundles).
@@ -61,6 +62,10 @@ class RetrieverParams:
     oos: OOSModel = field(default_factory=OOSModel)
     # Learned fusion (used when ``fusion.method == "learned"``); trained by ``retrieval.tuning``.
     ranker: LinearRanker | None = None
+    # Supervised classifiers over the question text (``retrieval.text_classifier``): which matter (a
+    # ranker feature) and whether it is a question the centre answers (an out-of-scope signal).
+    matter_classifier: CharNgramClassifier | None = None
+    question_form: CharNgramClassifier | None = None
     candidates: int = 50
     max_query_chars: int = MAX_QUERY_CHARS
     cache_size: int = 2048
@@ -242,6 +247,12 @@ class HybridRetriever:
             phits = [h for h in phits if h.doc_id not in exclude][:cand]
         links = self.linker.link(query)
         t5 = time.perf_counter()
+        # The classifiers learned citizens' wording as written, typos and dialect included.
+        clf = self.params.matter_classifier
+        form = self.params.question_form
+        classified = clf.probabilities(original) if clf is not None else {}
+        form_in_scope = form.probabilities(original)[IN_SCOPE] if form is not None else None
+        t6 = time.perf_counter()
         vscore, vvia = vector_matter_scores(vhits)
         brank = matter_ranking(bhits)
         prank = matter_ranking(phits)
@@ -254,6 +265,7 @@ class HybridRetriever:
             "link": link_scores,
             "facet_match": facet_match,
             "facet_conflict": facet_conflict,
+            "classifier": classified,
             # per-view best similarities, for the learned ranker
             **_views(vhits, "vec"),
             **_views(bhits, "bm25"),
@@ -285,6 +297,8 @@ class HybridRetriever:
                 sum(1 for w in q_words if self.bm25.has_term(w)) / len(q_words) if q_words else 0.0
             ),
         }
+        if form_in_scope is not None:
+            features["form_in_scope"] = form_in_scope
         timings = {
             "spell": (t_spell - t0) * 1e3,
             "embed": (t1 - t_spell) * 1e3,
@@ -292,6 +306,7 @@ class HybridRetriever:
             "bm25": (t3 - t2) * 1e3,
             "pinyin": (t4 - t3) * 1e3,
             "link": (t5 - t4) * 1e3,
+            "classify": (t6 - t5) * 1e3,
         }
         corrected = query if query != original else ""
         return SystemRun(rankings, via, features, links, timings, scores, link_methods, corrected)

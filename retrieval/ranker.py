@@ -45,6 +45,8 @@ FEATURES: tuple[str, ...] = (
     "bm25_faq",
     "facet_match",  # the question's action (lost, expired, first time …) is one the matter names
     "facet_conflict",  # the matter names only other actions (``retrieval.facets``)
+    "clf_prob",  # the supervised matter classifier's probability (``retrieval.text_classifier``)
+    "clf_gap",  # its log probability minus that of its favourite matter
 )
 DEPTH = 20  # candidates per channel the ranker considers
 
@@ -76,6 +78,11 @@ def candidate_features(
     vfloor_views = {v: min(d.values(), default=0.0) for v, d in views.items()}
     vbest_views = max((max(d.values(), default=0.0) for d in views.values()), default=0.0)
     rank = {s: {m: i + 1 for i, m in enumerate(rankings.get(s, []))} for s in ("vector", "bm25", "pinyin")}
+    clf = scores.get("classifier", {})
+    # A matter the classifier has never seen (added after training) is scored neutrally, not as unlikely.
+    known = [clf[m] for m in ids if m in clf]
+    clf_neutral = float(np.median(known)) if known else 0.0
+    clf_best = math.log(max(clf.values(), default=0.0) + 1e-4)
     x = np.zeros((len(ids), len(FEATURES)))
     for i, m in enumerate(ids):
         v = vec.get(m, vfloor)
@@ -104,6 +111,8 @@ def candidate_features(
             scores.get("bm25_faq", {}).get(m, 0.0) / bmax,
             scores.get("facet_match", {}).get(m, 0.0),
             scores.get("facet_conflict", {}).get(m, 0.0),
+            clf.get(m, clf_neutral),
+            math.log(clf.get(m, clf_neutral) + 1e-4) - clf_best if clf else 0.0,
         )
     return ids, x
 

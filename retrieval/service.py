@@ -37,11 +37,13 @@ from retrieval.hybrid import HybridRetriever, RetrieverParams
 from retrieval.linking import EntityLinker, EntityName
 from retrieval.oos import OOSModel
 from retrieval.ranker import LinearRanker
+from retrieval.text_classifier import CharNgramClassifier
 from retrieval.vector_index import EXACT_LIMIT, FaissVectorIndex
 
 log = logging.getLogger(__name__)
 TUNED_FILE = Path(__file__).with_name("tuned.json")
 KINDS = ("matter", "faq", "policy")
+CLASSIFIERS = ("matter_classifier", "question_form")  # RetrieverParams fields stored as .npz files
 
 
 def load_params(path: Path = TUNED_FILE) -> RetrieverParams:
@@ -57,13 +59,37 @@ def load_params(path: Path = TUNED_FILE) -> RetrieverParams:
         except ValueError as e:  # saved by other code: serve with score fusion rather than not at all
             log.warning("ignoring the saved ranker (%s); retrain it (see retrieval.tuning)", e)
             fusion = FusionParams()
-    return RetrieverParams(fusion=fusion, oos=OOSModel.from_dict(data["oos"]), ranker=ranker)
+    oos = OOSModel.from_dict(data["oos"])
+    classifiers = {
+        kind: CharNgramClassifier.load(_classifier_file(path, kind))
+        for kind in CLASSIFIERS
+        if _classifier_file(path, kind).exists()
+    }
+    form = classifiers.get("question_form")
+    if "form_in_scope" in oos.features and form is None:
+        raise ValueError(f"{path}: the out-of-scope model needs {_classifier_file(path, 'question_form')}")
+    matter = classifiers.get("matter_classifier")
+    if ranker is not None and matter is None:
+        log.warning("no matter classifier beside %s: the ranker's classifier features will be 0", path)
+    return RetrieverParams(
+        fusion=fusion, oos=oos, ranker=ranker, matter_classifier=matter, question_form=form
+    )
+
+
+def _classifier_file(path: Path, kind: str) -> Path:
+    return path.with_name(f"{path.stem}_{kind}.npz")
 
 
 def save_params(params: RetrieverParams, path: Path = TUNED_FILE, **info: Any) -> None:
+    """Write ``tuned.json`` and, beside it, the question classifiers (``tuned_<kind>.npz``)."""
     payload = {"fusion": params.fusion.as_dict(), "oos": params.oos.as_dict(), **info}
     if params.ranker is not None:
         payload["ranker"] = params.ranker.as_dict()
+    for kind in CLASSIFIERS:
+        model: CharNgramClassifier | None = getattr(params, kind)
+        if model is not None:
+            model.save(_classifier_file(path, kind))
+            payload.setdefault("classifiers", {})[kind] = model.info
     path.write_text(json.dumps(payload, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
 
 
