@@ -14,7 +14,7 @@ and each baseline's out-of-scope threshold on ``dev`` only; figures are reported
 
 Dataset: YAML list of ``{q, matter (gold id | null = out of scope), category, split (dev|test)}``.
 Training questions (``eval/datasets/retrieval_train/*.yaml``): the same rows without ``split``, written
-independently of the eval set (~3 citizen questions per matter and 300 out-of-scope ones).
+independently of the eval set (~8 citizen questions per matter and 800 out-of-scope ones).
 """
 
 from __future__ import annotations
@@ -345,7 +345,7 @@ def run(
 
 
 DEV_WEIGHT = 3.0  # a dev question counts as much as three FAQ questions (citizens' own wording)
-TRAIN_WEIGHT = 1.0  # a training question (1,605 of them): weight chosen on dev (1.0: hit@1 0.955, 2.0: 0.950)
+TRAIN_WEIGHT = 1.0  # per training question; chosen on dev with 1,605 of them (1.0: hit@1 0.955, 2.0: 0.950)
 RANKER_L2 = 1e-3
 
 

@@ -1,9 +1,9 @@
 """The hybrid retriever: BM25 + pinyin BM25 + vector + entity links, fused, judged in/out of scope,
 expanded to evidence.
 
-``search`` is a template method: rank documents per system -> matter rankings -> fusion (the learned
-ranker of ``retrieval.ranker``, or score/RRF fusion) -> out-of-scope probability -> graph expansion of
-the top matters. Every stage is a swappable object, so tests run it on a
+``search`` is a template method: rank documents per system -> matter rankings (+ the question
+classifiers of ``retrieval.text_classifier``) -> fusion (the learned ranker of ``retrieval.ranker``, or
+score/RRF fusion) -> out-of-scope probability -> graph expansion of the top matters. Every stage is a swappable object, so tests run it on a
 plain document list with a fake embedder, and the service wires it to the graph.
 """
 

@@ -4,8 +4,8 @@ Training questions come from two places, never from a test split:
 
 - the corpus FAQs: each FAQ question is asked with the FAQ's own document excluded, and its (single)
   matter is the answer — about a thousand realistic questions written independently of the eval set;
-- the training questions (``eval/datasets/retrieval_train/``): about three questions per matter in
-  citizens' wording (colloquial, elderly, regional, typos) plus 300 out-of-scope ones, written
+- the training questions (``eval/datasets/retrieval_train/``): about eight questions per matter in
+  citizens' wording (colloquial, elderly, regional, typos) plus 800 out-of-scope ones, written
   independently of the eval set;
 - labelled dev questions (``eval/datasets/retrieval.yaml``, split ``dev``), weighted up because they are
   the citizens' own wording (colloquial, elderly, regional, typos).
