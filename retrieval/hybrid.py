@@ -3,8 +3,9 @@ expanded to evidence.
 
 ``search`` is a template method: rank documents per system -> matter rankings (+ the question
 classifiers of ``retrieval.text_classifier``) -> fusion (the learned ranker of ``retrieval.ranker``, or
-score/RRF fusion) -> out-of-scope probability -> graph expansion of the top matters. Every stage is a swappable object, so tests run it on a
-plain document list with a fake embedder, and the service wires it to the graph.
+score/RRF fusion) -> out-of-scope probability -> graph expansion of the top matters. Every stage is a
+swappable object, so tests run it on a plain document list with a fake embedder, and the service wires
+it to the graph.
 """
 
 from __future__ import annotations

@@ -85,3 +85,37 @@ def test_langchain_embeddings_adapter(e5_embedder) -> None:  # type: ignore[no-u
 def test_configured_model_dir_must_exist(tmp_path: Path) -> None:
     with pytest.raises(ModelBuildError):
         ensure_model_dir(tmp_path / "nowhere", tmp_path)
+
+
+def test_onnx_int8_embedder_matches_the_sentence_transformers_model(e5_model_dir, e5_embedder) -> None:  # type: ignore[no-untyped-def]
+    from retrieval.onnx_embedder import ONNX_FILE, OnnxEmbedder
+
+    onnx = OnnxEmbedder(e5_model_dir)
+    exported = e5_model_dir / ONNX_FILE
+    assert exported.exists() and onnx.dim == e5_embedder.dim and onnx.name.endswith("-onnx-int8")
+    for ours, ref in [
+        (onnx.embed_queries(SENTENCES), e5_embedder.embed_queries(SENTENCES)),
+        (onnx.embed_passages(SENTENCES), e5_embedder.embed_passages(SENTENCES)),
+    ]:
+        cos = (ours * ref).sum(axis=1)
+        assert cos.min() >= 0.98, cos
+    # int8 activations are scaled per batch, so a text's vector moves slightly with its batch-mates
+    one = np.vstack([onnx.embed_queries([s]) for s in SENTENCES])
+    assert (one * onnx.embed_queries(SENTENCES)).sum(axis=1).min() >= 0.99
+    stamp = exported.stat().st_mtime_ns
+    OnnxEmbedder(e5_model_dir)  # the export is reused, not redone
+    assert exported.stat().st_mtime_ns == stamp
+    assert onnx.embed_queries([]).shape == (0, onnx.dim)
+
+
+def test_onnx_embedder_refuses_a_pooling_it_does_not_implement(e5_model_dir, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    import shutil
+
+    from retrieval.errors import ModelBuildError
+    from retrieval.onnx_embedder import OnnxEmbedder
+
+    copy = shutil.copytree(e5_model_dir, tmp_path / "m", ignore=shutil.ignore_patterns("*.onnx"))
+    pooling = copy / "1_Pooling" / "config.json"
+    pooling.write_text(pooling.read_text(encoding="utf-8").replace('"mean"', '"cls"'), encoding="utf-8")
+    with pytest.raises(ModelBuildError, match="pooling"):
+        OnnxEmbedder(copy)
