@@ -11,8 +11,8 @@ One model type, two uses:
 
 TF-IDF over character 1-3-grams (no word segmentation, so typos, dialect and jieba's mistakes cost little)
 and a logistic-regression layer. Fitting uses scikit-learn; the fitted model is stored sparsely (weights
-below ``PRUNE`` dropped: 0.5 % of them carry the model) and scored with a few dictionary lookups, so
-serving needs neither scikit-learn nor a large file.
+below ``PRUNE`` dropped: the 1.5 % that remain carry the model) and scored with one lookup per n-gram
+and one sparse gather, so serving needs neither scikit-learn nor a large file.
 
 The classifiers never add candidates: a matter they like but no retrieval channel found is not returned,
 and a matter added after training (unknown to them) is scored neutrally by the ranker.
