@@ -60,7 +60,7 @@ class CharNgramClassifier:
 
     def _vector(self, text: str) -> tuple[np.ndarray, np.ndarray]:
         """(rows, values) of the question's normalised TF-IDF vector."""
-        text = " ".join(text.lower().split())
+        text = _prep(text)
         lo, hi = self.ngrams
         counts = Counter(text[i : i + n] for n in range(lo, hi + 1) for i in range(len(text) - n + 1))
         known = [(self._row[g], c) for g, c in counts.items() if g in self._row]
@@ -161,7 +161,7 @@ def fit_classifier(
 
 
 def _prep(text: str) -> str:
-    """scikit-learn's preprocessor, matching ``CharNgramClassifier._vector``."""
+    """Lower case, whitespace collapsed: the one text normalisation of fitting and scoring."""
     return " ".join(text.lower().split())
 
 
